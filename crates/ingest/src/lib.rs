@@ -1,0 +1,44 @@
+//! Reading customer, transaction and feedback files into kehu's canonical Arrow tables.
+//!
+//! The flow for one file: detect the format ([`format`]) and the text encoding
+//! ([`encoding`]), sniff the dialect, find the header and map its columns to canonical fields
+//! ([`mapping`]), then parse every row into typed values or quarantine it with a reason.
+//!
+//! Invariants:
+//! - every data row is accounted for: `rows_seen = accepted + quarantined + skipped_blank`;
+//! - a file is published whole or refused whole with one [`ImportError`];
+//! - money is exact ([`kehu_domain::Money`]) from the file to the totals;
+//! - results do not depend on the number of threads.
+
+mod canonical_schema;
+mod chunk_builder;
+mod csv_reader;
+mod csv_tokenizer;
+mod date_text;
+pub mod encoding;
+mod error;
+pub mod fields;
+mod import;
+mod import_report;
+pub mod mapping;
+mod merge;
+mod number_text;
+mod options;
+pub mod quarantine;
+mod row_validator;
+pub mod source;
+mod text_value;
+mod xlsx;
+mod parquet_reader;
+mod jsonl;
+
+pub use canonical_schema::{IS_REFUND, MONEY_TYPE, SOURCE_LINE, canonical_schema};
+pub use chunk_builder::RowCounts;
+pub use csv_reader::CsvInfo;
+pub use error::ImportError;
+pub use import::{Import, import_file};
+pub use import_report::ImportReport;
+pub use options::{EscapeStyle, ImportOptions, TableKind, UtcOffset};
+pub use xlsx::{read_xlsx, XlsxInfo, XlsxLimits};
+pub use parquet_reader::{read_parquet, ParquetInfo};
+pub use jsonl::{read_jsonl, JsonlInfo};

@@ -1,0 +1,349 @@
+//! Resolving which source column feeds which canonical field.
+
+use crate::error::ImportError;
+use crate::fields::{FieldSpec, fields_of, normalise_header};
+use crate::options::{ImportOptions, TableKind};
+use crate::source::Header;
+use kehu_domain::Reason;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Headers wider than this are refused (B16).
+pub const MAX_COLUMNS: usize = 1024;
+
+/// How a column was matched to a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchHow {
+    /// Named in the user's mapping.
+    Explicit,
+    /// An exact alias of the field.
+    Alias,
+    /// The header contains the field's key words.
+    Contains,
+}
+
+/// One mapped field.
+#[derive(Debug, Clone, Serialize)]
+pub struct MappedField {
+    /// Canonical field name.
+    pub field: &'static str,
+    /// Source column index (0-based).
+    pub column: usize,
+    /// Source header as written.
+    pub header: String,
+    /// How it was matched.
+    pub how: MatchHow,
+}
+
+/// The resolved mapping of a source's columns to a table's canonical fields.
+#[derive(Debug, Clone)]
+pub struct ColumnMapping {
+    /// The table the source feeds.
+    pub kind: TableKind,
+    /// For each field of `fields_of(kind)`, the source column.
+    pub columns: Vec<Option<usize>>,
+    /// The mapped fields, in canonical order.
+    pub mapped: Vec<MappedField>,
+    /// `amount` is computed as quantity × unit price.
+    pub amount_derived: bool,
+    /// Source columns no field uses, by name.
+    pub unmapped: Vec<String>,
+}
+
+impl ColumnMapping {
+    /// The field specs of this mapping's table.
+    pub fn fields(&self) -> &'static [FieldSpec] {
+        fields_of(self.kind)
+    }
+
+    /// The source column of a field, by canonical name.
+    pub fn column_of(&self, field: &str) -> Option<usize> {
+        let idx = self.fields().iter().position(|f| f.name == field)?;
+        self.columns[idx]
+    }
+
+    /// Field name → header, for reports.
+    pub fn as_map(&self) -> BTreeMap<String, String> {
+        self.mapped.iter().map(|m| (m.field.to_string(), m.header.clone())).collect()
+    }
+}
+
+/// Maps `header` to a table: the kind in `options`, or the first of transactions, feedback,
+/// customers whose required fields are all found.
+pub fn resolve(file: &Path, header: &Header, options: &ImportOptions) -> Result<ColumnMapping, ImportError> {
+    if header.names.len() > MAX_COLUMNS {
+        return Err(ImportError::new(
+            file,
+            Reason::TooManyColumnsInHeader,
+            format!("the header has {} columns; at most {MAX_COLUMNS} are read", header.names.len()),
+        )
+        .at(header.location.clone()));
+    }
+    let normalised: Vec<String> = header.names.iter().map(|h| normalise_header(h)).collect();
+    let kinds: Vec<TableKind> = match options.kind {
+        Some(kind) => vec![kind],
+        None => vec![TableKind::Transactions, TableKind::Feedback, TableKind::Customers],
+    };
+    let mut first_failure = None;
+    for kind in kinds {
+        let mapping = map_kind(file, kind, header, &normalised, options)?;
+        match missing_required(&mapping) {
+            None if kind != TableKind::Feedback || has_any(&mapping, &["csat", "nps"]) => {
+                check_duplicates(file, header, &normalised, &mapping)?;
+                return Ok(mapping);
+            }
+            None => {}
+            Some(missing) => {
+                first_failure.get_or_insert((kind, missing));
+            }
+        }
+    }
+    let (kind, missing) = first_failure.unwrap_or((TableKind::Transactions, "customer_id"));
+    let found = header.names.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+    Err(ImportError::new(
+        file,
+        Reason::MissingRequiredColumn,
+        format!("no column for the required field `{missing}` of a {} file; headers found: {found}", kind.name()),
+    )
+    .at(header.location.clone())
+    .column(missing)
+    .hint(format!("name the column explicitly, e.g. `--map {missing}=\"<header>\"`, or set --kind")))
+}
+
+fn map_kind(
+    file: &Path,
+    kind: TableKind,
+    header: &Header,
+    normalised: &[String],
+    options: &ImportOptions,
+) -> Result<ColumnMapping, ImportError> {
+    let fields = fields_of(kind);
+    let mut columns: Vec<Option<usize>> = vec![None; fields.len()];
+    let mut how: Vec<Option<MatchHow>> = vec![None; fields.len()];
+    let mut taken = vec![false; header.names.len()];
+
+    for (field_name, source) in &options.mapping {
+        let Some(fi) = fields.iter().position(|f| f.name == field_name) else {
+            if options.kind.is_some() {
+                let known = fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
+                return Err(ImportError::new(
+                    file,
+                    Reason::MissingRequiredColumn,
+                    format!("the mapping names `{field_name}`, which is not a field of a {} file", kind.name()),
+                )
+                .hint(format!("fields are: {known}")));
+            }
+            continue;
+        };
+        let col = find_source_column(header, normalised, source, options.has_header).ok_or_else(|| {
+            let found = header.names.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+            ImportError::new(
+                file,
+                Reason::MissingRequiredColumn,
+                format!("the mapping says `{field_name}` comes from `{source}`, which is not a column; headers found: {found}"),
+            )
+            .column(source.clone())
+        })?;
+        columns[fi] = Some(col);
+        how[fi] = Some(MatchHow::Explicit);
+        taken[col] = true;
+    }
+
+    // Exact aliases first (for every field), so that a fuzzy match never takes a column that
+    // another field names exactly ("InvoiceDate" is the date, not the invoice number).
+    for (fi, field) in fields.iter().enumerate() {
+        if columns[fi].is_some() {
+            continue;
+        }
+        let best = normalised
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| !taken[*c])
+            .filter_map(|(c, n)| field.aliases.iter().position(|a| a == n).map(|rank| (rank, c)))
+            .min();
+        if let Some((_, c)) = best {
+            columns[fi] = Some(c);
+            how[fi] = Some(MatchHow::Alias);
+            taken[c] = true;
+        }
+    }
+    for (fi, field) in fields.iter().enumerate() {
+        if columns[fi].is_some() {
+            continue;
+        }
+        let best = field.contains.iter().enumerate().find_map(|(rank, words)| {
+            normalised
+                .iter()
+                .enumerate()
+                .find(|(c, n)| !taken[*c] && words.iter().all(|w| n.contains(w)))
+                .map(|(c, _)| (rank, c))
+        });
+        if let Some((_, c)) = best {
+            columns[fi] = Some(c);
+            how[fi] = Some(MatchHow::Contains);
+            taken[c] = true;
+        }
+    }
+
+    let mapped = fields
+        .iter()
+        .enumerate()
+        .filter_map(|(fi, field)| {
+            Some(MappedField {
+                field: field.name,
+                column: columns[fi]?,
+                header: header.names[columns[fi]?].clone(),
+                how: how[fi]?,
+            })
+        })
+        .collect();
+    let amount_idx = fields.iter().position(|f| f.name == "amount");
+    let amount_derived = kind == TableKind::Transactions
+        && amount_idx.is_some_and(|i| columns[i].is_none())
+        && has_column(fields, &columns, "quantity")
+        && has_column(fields, &columns, "unit_price");
+    let unmapped = header
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| !taken[*c])
+        .map(|(_, h)| h.clone())
+        .collect();
+    Ok(ColumnMapping { kind, columns, mapped, amount_derived, unmapped })
+}
+
+fn has_column(fields: &[FieldSpec], columns: &[Option<usize>], name: &str) -> bool {
+    fields.iter().position(|f| f.name == name).is_some_and(|i| columns[i].is_some())
+}
+
+fn has_any(mapping: &ColumnMapping, names: &[&str]) -> bool {
+    names.iter().any(|n| mapping.column_of(n).is_some())
+}
+
+fn missing_required(mapping: &ColumnMapping) -> Option<&'static str> {
+    mapping.fields().iter().zip(&mapping.columns).find_map(|(field, col)| {
+        let derived = field.name == "amount" && mapping.amount_derived;
+        (field.required && col.is_none() && !derived).then_some(field.name)
+    })
+}
+
+fn find_source_column(header: &Header, normalised: &[String], source: &str, has_header: bool) -> Option<usize> {
+    if !has_header {
+        if let Ok(pos) = source.trim().parse::<usize>() {
+            return (1..=header.names.len()).contains(&pos).then(|| pos - 1);
+        }
+    }
+    header
+        .names
+        .iter()
+        .position(|h| h.trim() == source.trim())
+        .or_else(|| {
+            let n = normalise_header(source);
+            normalised.iter().position(|h| *h == n)
+        })
+}
+
+/// C4: two columns with the same (normalised) name, one of which feeds a field, cannot be
+/// told apart; refuse unless the user mapped it explicitly.
+fn check_duplicates(
+    file: &Path,
+    header: &Header,
+    normalised: &[String],
+    mapping: &ColumnMapping,
+) -> Result<(), ImportError> {
+    for m in &mapping.mapped {
+        if m.how == MatchHow::Explicit {
+            continue;
+        }
+        let name = &normalised[m.column];
+        let twins = normalised.iter().filter(|n| *n == name).count();
+        if twins > 1 {
+            return Err(ImportError::new(
+                file,
+                Reason::DuplicateHeader,
+                format!("{twins} columns are called `{}`; kehu cannot tell which one is `{}`", header.names[m.column], m.field),
+            )
+            .at(header.location.clone())
+            .column(header.names[m.column].clone())
+            .hint("rename one of the columns, or map the field explicitly"));
+        }
+    }
+    Ok(())
+}
+
+/// How many headers name some field of any table: used to tell a header row from a preamble
+/// or from data.
+pub fn alias_hits(names: &[String]) -> usize {
+    names
+        .iter()
+        .map(|n| normalise_header(n))
+        .filter(|n| {
+            [TableKind::Transactions, TableKind::Customers, TableKind::Feedback]
+                .iter()
+                .any(|&k| fields_of(k).iter().any(|f| f.aliases.contains(&n.as_str())))
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kehu_domain::Location;
+
+    fn header(names: &[&str]) -> Header {
+        Header { names: names.iter().map(|s| s.to_string()).collect(), location: Location::Line { line: 1 } }
+    }
+
+    fn map(names: &[&str]) -> Result<ColumnMapping, ImportError> {
+        resolve(Path::new("t.csv"), &header(names), &ImportOptions::default())
+    }
+
+    #[test]
+    fn online_retail_headers_map_with_derived_amount() {
+        let m = map(&["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"])
+            .expect("maps");
+        assert_eq!(m.kind, TableKind::Transactions);
+        assert!(m.amount_derived);
+        assert_eq!(m.column_of("order_id"), Some(0));
+        assert_eq!(m.column_of("ts"), Some(4));
+        assert_eq!(m.column_of("customer_id"), Some(6));
+        assert_eq!(m.column_of("region"), Some(7));
+    }
+
+    #[test]
+    fn chinese_headers_map() {
+        let m = map(&["会员ID", "订单编号", "下单时间", "实付金额", "渠道"]).expect("maps");
+        assert_eq!(m.kind, TableKind::Transactions);
+        assert_eq!(m.column_of("customer_id"), Some(0));
+        assert_eq!(m.column_of("amount"), Some(3));
+    }
+
+    #[test]
+    fn customer_and_feedback_files_are_told_apart() {
+        assert_eq!(map(&["客户编号", "姓名", "手机号", "注册日期"]).expect("maps").kind, TableKind::Customers);
+        assert_eq!(map(&["客户编号", "反馈日期", "满意度", "NPS"]).expect("maps").kind, TableKind::Feedback);
+    }
+
+    #[test]
+    fn missing_required_column_lists_headers() {
+        let err = map(&["订单编号", "金额"]).expect_err("no customer");
+        assert_eq!(err.reason, Reason::MissingRequiredColumn);
+        assert!(err.message.contains("`订单编号`"), "{}", err.message);
+    }
+
+    #[test]
+    fn duplicate_mapped_header_is_refused() {
+        let err = map(&["客户编号", "日期", "金额", "金额"]).expect_err("duplicate");
+        assert_eq!(err.reason, Reason::DuplicateHeader);
+    }
+
+    #[test]
+    fn explicit_mapping_wins() {
+        let mut options = ImportOptions::default();
+        options.mapping.insert("customer_id".into(), "buyer".into());
+        let m = resolve(Path::new("t"), &header(&["buyer", "CustomerID", "date", "amount"]), &options).expect("maps");
+        assert_eq!(m.column_of("customer_id"), Some(0));
+    }
+}

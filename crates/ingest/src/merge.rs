@@ -1,0 +1,166 @@
+//! Joining the chunks of one file, in file order, and the checks that need the whole file:
+//! the day/month order of ambiguous dates, the file's currency, and exact duplicate rows.
+
+use crate::chunk_builder::{ChunkBuilder, Flagged, RowCounts, WARNING_EXAMPLES, is_malformed};
+use crate::quarantine::QuarantineEntry;
+use arrow::array::{Array, ArrayRef, BooleanArray, Date32Array, TimestampMicrosecondArray};
+use arrow::compute::filter_record_batch;
+use arrow::record_batch::RecordBatch;
+use kehu_domain::Reason;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The merged result of all chunks.
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// Accepted rows, in file order.
+    pub batches: Vec<RecordBatch>,
+    /// Quarantine entries, in file order.
+    pub quarantine: Vec<QuarantineEntry>,
+    /// Row counts.
+    pub counts: RowCounts,
+    /// Normalisations applied, by reason.
+    pub normalised: BTreeMap<Reason, u64>,
+    /// Warnings, by reason.
+    pub warnings: BTreeMap<Reason, u64>,
+    /// First examples of each warning.
+    pub warning_examples: Vec<Flagged>,
+    /// How ambiguous day/month dates were settled: `day_first`, `month_first`, or `None`
+    /// when they were quarantined (or there were none).
+    pub date_order: Option<&'static str>,
+    /// The currency the file's amounts are in (`CNY` unless marked otherwise).
+    pub currency: &'static str,
+}
+
+/// Merges chunks (given in file order).
+pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::ArrowError> {
+    let mut merged = Merged { currency: "CNY", ..Merged::default() };
+    let evidence = chunks.iter().fold([0u64; 2], |acc, c| [acc[0] + c.order_evidence[0], acc[1] + c.order_evidence[1]]);
+    // Dates like 05/01/2024 are read the way the rest of the column proves, and quarantined
+    // when the column proves nothing or both ways.
+    let order = match evidence {
+        [d, 0] if d > 0 => Some(true),
+        [0, m] if m > 0 => Some(false),
+        _ => None,
+    };
+    merged.date_order = order.map(|day_first| if day_first { "day_first" } else { "month_first" });
+    merged.currency = file_currency(&chunks);
+
+    let mut seen: HashMap<u128, u64> = HashMap::new();
+    for chunk in &mut chunks {
+        let mut batch = chunk.finish_batch()?;
+        let mut keep = vec![true; chunk.accepted_rows.len()];
+        let mut late: Vec<QuarantineEntry> = Vec::new();
+        let mut replacements: BTreeMap<usize, Vec<(usize, i64)>> = BTreeMap::new();
+        for (i, row) in chunk.accepted_rows.iter().enumerate() {
+            let mut problem: Option<(Reason, String)> = None;
+            if let Some(code) = row.currency.filter(|c| *c != merged.currency) {
+                problem = Some((Reason::CurrencyMismatch, format!("amount in {code}; the file's amounts are in {}", merged.currency)));
+            }
+            if problem.is_none() && !row.ambiguous.is_empty() {
+                match order {
+                    Some(true) => {}
+                    Some(false) => {
+                        for a in &row.ambiguous {
+                            replacements.entry(a.field).or_default().push((i, a.month_first));
+                        }
+                    }
+                    None => problem = Some((Reason::AmbiguousDate, "day and month could be either way round; pin the format with --date-format".into())),
+                }
+            }
+            if problem.is_none() {
+                if let Some(first) = seen.get(&row.fingerprint) {
+                    problem = Some((Reason::DuplicateRow, format!("duplicate of line {first}")));
+                } else {
+                    seen.insert(row.fingerprint, row.location.ordinal());
+                }
+            }
+            if let Some((reason, message)) = problem {
+                keep[i] = false;
+                chunk.counts.accepted -= 1;
+                chunk.counts.quarantined += 1;
+                if is_malformed(reason) {
+                    chunk.counts.malformed += 1;
+                }
+                let raw = if row.pending_raw.is_empty() { String::new() } else { row.pending_raw.clone() };
+                late.push(QuarantineEntry::new(row.location.clone(), row.byte_offset, None, reason, &raw, message));
+            }
+        }
+        if !replacements.is_empty() {
+            batch = replace_values(&batch, &replacements)?;
+        }
+        if keep.iter().any(|k| !k) {
+            batch = filter_record_batch(&batch, &BooleanArray::from(keep))?;
+        }
+        if batch.num_rows() > 0 {
+            merged.batches.push(batch);
+        }
+        let mut entries = std::mem::take(&mut chunk.quarantine);
+        entries.extend(late);
+        entries.sort_by_key(|e| e.location.ordinal());
+        merged.quarantine.extend(entries);
+        add_counts(&mut merged.counts, &chunk.counts);
+        for (r, n) in &chunk.normalised {
+            *merged.normalised.entry(*r).or_insert(0) += n;
+        }
+        for (r, n) in &chunk.warnings {
+            *merged.warnings.entry(*r).or_insert(0) += n;
+        }
+        for example in chunk.warning_examples.drain(..) {
+            let shown = merged.warning_examples.iter().filter(|e| e.reason == example.reason).count();
+            if shown < WARNING_EXAMPLES {
+                merged.warning_examples.push(example);
+            }
+        }
+    }
+    Ok(merged)
+}
+
+fn add_counts(total: &mut RowCounts, c: &RowCounts) {
+    total.rows_seen += c.rows_seen;
+    total.accepted += c.accepted;
+    total.quarantined += c.quarantined;
+    total.skipped_blank += c.skipped_blank;
+    total.malformed += c.malformed;
+}
+
+/// The file's currency: the most frequent marker when most amounts carry one, else CNY (a
+/// file whose amounts carry no marker is taken to be in the business's own currency).
+fn file_currency(chunks: &[ChunkBuilder]) -> &'static str {
+    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for row in chunks.iter().flat_map(|c| &c.accepted_rows) {
+        if let Some(code) = row.currency {
+            *counts.entry(code).or_insert(0) += 1;
+        }
+    }
+    let rows: u64 = chunks.iter().map(|c| c.accepted_rows.len() as u64).sum();
+    let marked: u64 = counts.values().sum();
+    match counts.iter().max_by_key(|(code, n)| (**n, std::cmp::Reverse(**code))) {
+        Some((code, _)) if marked * 2 > rows => code,
+        _ => "CNY",
+    }
+}
+
+fn replace_values(batch: &RecordBatch, replacements: &BTreeMap<usize, Vec<(usize, i64)>>) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    for (field, rows) in replacements {
+        let column = &columns[*field];
+        let replaced: ArrayRef = if let Some(ts) = column.as_any().downcast_ref::<TimestampMicrosecondArray>() {
+            let mut values: Vec<Option<i64>> = ts.iter().collect();
+            for (row, v) in rows {
+                values[*row] = Some(*v);
+            }
+            Arc::new(TimestampMicrosecondArray::from(values))
+        } else if let Some(d) = column.as_any().downcast_ref::<Date32Array>() {
+            let mut values: Vec<Option<i32>> = d.iter().collect();
+            for (row, v) in rows {
+                values[*row] = i32::try_from(*v).ok();
+            }
+            Arc::new(Date32Array::from(values))
+        } else {
+            Arc::clone(column)
+        };
+        columns[*field] = replaced;
+    }
+    RecordBatch::try_new(batch.schema(), columns)
+}

@@ -1,0 +1,249 @@
+//! Checks and normalisations of text fields: identifiers, names, labels, phones, statuses
+//! (A7, A9, A10, D11, D12, F1–F8, G8).
+
+use crate::fields::fold_full_width;
+use kehu_domain::Reason;
+use std::borrow::Cow;
+
+/// Names and ids longer than this many characters are quarantined (F8).
+pub const MAX_SHORT_TEXT: usize = 200;
+/// Free text longer than this many characters is quarantined.
+pub const MAX_FREE_TEXT: usize = 10_000;
+
+/// A checked text value and the notes about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextValue<'a> {
+    /// The value to store.
+    pub value: Cow<'a, str>,
+    /// Normalisations applied.
+    pub normalised: Vec<Reason>,
+    /// Warnings about the value.
+    pub warnings: Vec<Reason>,
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+fn is_forbidden_control(c: char, allow_newlines: bool) -> bool {
+    (c.is_control() && c != '\t' && !(allow_newlines && (c == '\n' || c == '\r'))) || c == '\u{FFFD}'
+}
+
+/// Garbled text left by an earlier wrong decoding: 锟斤拷 (UTF-8 replacement characters read
+/// as GBK), 烫烫 / 屯屯 (uninitialised debug memory read as GBK), and UTF-8 read as Latin-1.
+pub fn is_mojibake(s: &str) -> bool {
+    s.contains("锟斤拷") || s.contains("烫烫") || s.contains("屯屯") || ["Ã©", "Ã¨", "Ã¶", "Ã¼", "Ã¤", "â€™", "â€œ"].iter().any(|m| s.contains(m))
+}
+
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
+}
+
+/// Common checks: control characters, mojibake, length. `allow_newlines` for free text.
+fn common_checks(s: &str, max_chars: usize, allow_newlines: bool) -> Result<(), Reason> {
+    if s.chars().any(|c| is_forbidden_control(c, allow_newlines)) {
+        return Err(if s.contains('\u{FFFD}') { Reason::InvalidEncoding } else { Reason::ControlChar });
+    }
+    if is_mojibake(s) {
+        return Err(Reason::Mojibake);
+    }
+    if s.len() > max_chars && s.chars().count() > max_chars {
+        return Err(Reason::FieldTooLong);
+    }
+    Ok(())
+}
+
+/// An identifier: trimmed, invisible characters and full-width digits made plain; Excel's
+/// scientific notation refused (D11); 16–18 digit ids ending in 000 flagged (D12).
+pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
+    let trimmed = trim(raw);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let mut normalised = Vec::new();
+    if trimmed.len() != raw.len() {
+        normalised.push(Reason::WhitespaceTrimmed);
+    }
+    let mut value = Cow::Borrowed(trimmed);
+    if !trimmed.is_ascii() {
+        if trimmed.chars().any(is_invisible) {
+            normalised.push(Reason::InvisibleStripped);
+        }
+        let cleaned: String = trimmed.chars().filter(|c| !is_invisible(*c)).map(fold_full_width).collect();
+        if cleaned != trimmed.chars().filter(|c| !is_invisible(*c)).collect::<String>() {
+            normalised.push(Reason::FullWidthCharacters);
+        }
+        value = Cow::Owned(cleaned);
+    }
+    common_checks(&value, MAX_SHORT_TEXT, false)?;
+    if looks_scientific(&value) {
+        return Err(Reason::ScientificNotationInId);
+    }
+    let mut warnings = Vec::new();
+    let digits = value.len();
+    if (16..=18).contains(&digits) && value.bytes().all(|b| b.is_ascii_digit()) && value.ends_with("000") {
+        warnings.push(Reason::PossibleExcelTruncation);
+    }
+    Ok(Some(TextValue { value, normalised, warnings }))
+}
+
+/// `1.38123E+10`: what Excel writes for a long number in a narrow cell.
+pub fn looks_scientific(s: &str) -> bool {
+    let Some(i) = s.find(['E', 'e']) else { return false };
+    let (mantissa, exp) = (&s[..i], &s[i + 1..]);
+    let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+    !mantissa.is_empty()
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && mantissa.bytes().filter(|&b| b == b'.').count() <= 1
+        && !exp.is_empty()
+        && exp.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A short label (category, channel, region …): trimmed and checked.
+pub fn parse_label(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
+    let trimmed = trim(raw);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    common_checks(trimmed, MAX_SHORT_TEXT, false)?;
+    let normalised = if trimmed.len() != raw.len() { vec![Reason::WhitespaceTrimmed] } else { Vec::new() };
+    Ok(Some(TextValue { value: Cow::Borrowed(trimmed), normalised, warnings: Vec::new() }))
+}
+
+/// A person's name: ends trimmed (F4), inner spaces and invisible characters flagged (A10),
+/// kept verbatim otherwise (F5–F7: no script conversion; escaping happens on output).
+pub fn parse_name(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
+    let trimmed = trim(raw);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    common_checks(trimmed, MAX_SHORT_TEXT, false)?;
+    let mut warnings = Vec::new();
+    if trimmed.chars().any(is_invisible) {
+        warnings.push(Reason::InvisibleCharacters);
+    }
+    if trimmed.contains([' ', '\u{3000}']) && !trimmed.is_ascii() {
+        warnings.push(Reason::InnerWhitespace);
+    }
+    let normalised = if trimmed.len() != raw.len() { vec![Reason::WhitespaceTrimmed] } else { Vec::new() };
+    Ok(Some(TextValue { value: Cow::Borrowed(trimmed), normalised, warnings }))
+}
+
+/// Free text (descriptions, comments): may span lines; checked, trimmed.
+pub fn parse_free_text(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
+    let trimmed = trim(raw);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    common_checks(trimmed, MAX_FREE_TEXT, true)?;
+    Ok(Some(TextValue { value: Cow::Borrowed(trimmed), normalised: Vec::new(), warnings: Vec::new() }))
+}
+
+/// A phone number (F1–F3): Chinese mobiles to E.164 (`+8613812345678`); landlines such as
+/// `(0755)12345678-801` kept as written; anything else invalid. Other countries' numbers
+/// written with a `+` and 8–15 digits are kept.
+pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
+    let trimmed = trim(raw);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if looks_scientific(trimmed) {
+        return Err(Reason::ScientificNotationInId);
+    }
+    let folded: String = trimmed.chars().filter(|c| !is_invisible(*c)).map(fold_full_width).collect();
+    if folded.chars().any(|c| !(c.is_ascii_digit() || " -+()./".contains(c))) {
+        return Err(Reason::InvalidPhone);
+    }
+    let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+    let plus = folded.starts_with('+');
+    let national = if plus || digits.starts_with("0086") {
+        digits.strip_prefix("0086").or_else(|| digits.strip_prefix("86")).map(str::to_string)
+    } else if digits.len() == 13 && digits.starts_with("86") {
+        Some(digits[2..].to_string())
+    } else {
+        Some(digits.clone())
+    };
+    if let Some(n) = &national {
+        let b = n.as_bytes();
+        if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) {
+            return Ok(Some(TextValue {
+                value: Cow::Owned(format!("+86{n}")),
+                normalised: vec![Reason::PhoneNormalised],
+                warnings: Vec::new(),
+            }));
+        }
+    }
+    let landline = digits.starts_with('0') && (10..=16).contains(&digits.len());
+    let foreign = plus && !digits.starts_with("86") && (8..=15).contains(&digits.len());
+    if landline || foreign {
+        return Ok(Some(TextValue { value: Cow::Owned(folded), normalised: Vec::new(), warnings: Vec::new() }));
+    }
+    Err(Reason::InvalidPhone)
+}
+
+/// An order status mapped to `completed`, `cancelled`, `refunded` or `pending` (G8).
+pub fn parse_status(raw: &str) -> Result<Option<&'static str>, Reason> {
+    let s = trim(raw).to_lowercase();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let code = match s.as_str() {
+        "completed" | "complete" | "paid" | "success" | "succeeded" | "shipped" | "delivered" | "done" | "closed" | "ok"
+        | "已完成" | "完成" | "已支付" | "已付款" | "交易成功" | "成功" | "已发货" | "已签收" | "已收货" => "completed",
+        "cancelled" | "canceled" | "void" | "voided" | "已取消" | "取消" | "作废" | "已作废" | "交易关闭" | "已关闭" => "cancelled",
+        "refunded" | "returned" | "refund" | "return" | "已退款" | "退款" | "退货" | "已退货" | "退款成功" => "refunded",
+        "pending" | "processing" | "unpaid" | "待付款" | "待发货" | "处理中" | "待支付" => "pending",
+        _ => return Err(Reason::UnknownStatus),
+    };
+    Ok(Some(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone(s: &str) -> Result<String, Reason> {
+        parse_phone(s).map(|v| v.map(|t| t.value.into_owned()).unwrap_or_default())
+    }
+
+    #[test]
+    fn chinese_mobiles_become_e164() {
+        for s in ["+86 138-1234-5678", "138 1234 5678", "13812345678", "８６１３８１２３４５６７８", "0086 13812345678"] {
+            assert_eq!(phone(s).as_deref(), Ok("+8613812345678"), "{s}");
+        }
+    }
+
+    #[test]
+    fn landlines_are_kept_and_junk_refused() {
+        assert_eq!(phone("(0755)12345678-801").as_deref(), Ok("(0755)12345678-801"));
+        assert_eq!(phone("12345"), Err(Reason::InvalidPhone));
+        assert_eq!(phone("1381234567x"), Err(Reason::InvalidPhone));
+        assert_eq!(phone("1.38123E+10"), Err(Reason::ScientificNotationInId));
+    }
+
+    #[test]
+    fn ids_refuse_scientific_notation_and_flag_truncation() {
+        assert_eq!(parse_id("1.38123E+10"), Err(Reason::ScientificNotationInId));
+        let v = parse_id("110101199001010000").expect("ok").expect("some");
+        assert_eq!(v.warnings, vec![Reason::PossibleExcelTruncation]);
+        assert_eq!(parse_id("  C001\u{200B} ").expect("ok").expect("some").value, "C001");
+        assert_eq!(parse_id("Zh\0ang"), Err(Reason::ControlChar));
+    }
+
+    #[test]
+    fn mojibake_and_long_names() {
+        assert_eq!(parse_name("锟斤拷"), Err(Reason::Mojibake));
+        assert_eq!(parse_name(&"长".repeat(201)), Err(Reason::FieldTooLong));
+        assert!(parse_name("😀 Zhang").is_ok());
+        let v = parse_name("　张 三　").expect("ok").expect("some");
+        assert_eq!(v.value, "张 三");
+        assert!(v.warnings.contains(&Reason::InnerWhitespace));
+    }
+
+    #[test]
+    fn statuses_map_or_are_unknown() {
+        assert_eq!(parse_status("已取消"), Ok(Some("cancelled")));
+        assert_eq!(parse_status("作废"), Ok(Some("cancelled")));
+        assert_eq!(parse_status("weird"), Err(Reason::UnknownStatus));
+    }
+}
