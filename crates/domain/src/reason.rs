@@ -132,6 +132,7 @@ reasons! {
     WhitespaceTrimmed = "whitespace_trimmed", Normalised, "spaces (including full-width) trimmed from the ends", "已去除首尾空格（含全角）";
     InvisibleStripped = "invisible_stripped", Normalised, "zero-width characters removed from an id or phone", "已从编号或电话中去除零宽字符";
     Refund = "refund", Normalised, "a negative amount kept as a return or refund and netted", "负金额作为退货/退款保留并冲减";
+    DerivedOrderId = "derived_order_id", Normalised, "no order id: the customer's rows at the same time make one order", "无订单号：同一客户同一时间的记录视为一个订单";
     DerivedAmount = "derived_amount", Normalised, "amount computed as quantity × unit price", "金额由数量×单价计算";
 }
 

@@ -51,6 +51,8 @@ pub struct AcceptedRow {
     pub ambiguous: Vec<Ambiguity>,
     /// Currency marker of the row's money fields.
     pub currency: Option<&'static str>,
+    /// Source column of that marker.
+    pub currency_column: Option<usize>,
 }
 
 /// A flagged (accepted) row, kept as an example for the report.
@@ -147,6 +149,11 @@ impl ChunkBuilder {
         }
     }
 
+    /// The settings shared by all chunks.
+    pub fn config(&self) -> &Arc<ValidatorConfig> {
+        &self.config
+    }
+
     /// The chunk's accepted rows as a batch of the canonical schema.
     pub fn finish_batch(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
         let kind = self.config.mapping.kind;
@@ -165,7 +172,8 @@ impl ChunkBuilder {
         }
         for p in problems {
             let column = p.column.map(|c| (c, self.config.header.names.get(c).map_or("", String::as_str)));
-            self.quarantine.push(QuarantineEntry::new(row.location.clone(), row.byte_offset, column, p.reason, &row.raw, p.message.clone()));
+            let field = p.column.and_then(|c| self.config.mapping.field_of(c));
+            self.quarantine.push(QuarantineEntry::new(row.location.clone(), row.byte_offset, column, p.reason, &row.raw, p.message.clone()).with_field(field));
         }
     }
 
@@ -226,8 +234,17 @@ impl RowSink for ChunkBuilder {
                 self.is_refund.append_value(negative);
             }
             self.source_line.append_value(row.location.ordinal());
+            let foreign = notes.currency.is_some_and(|c| c != "CNY");
+            let mut skipped_symbol = false;
             for r in row.reader_notes.iter().chain(&notes.normalised) {
-                *self.normalised.entry(*r).or_insert(0) += 1;
+                if r.class() == kehu_domain::ReasonClass::Warning {
+                    self.flag(*r, None, &row);
+                } else if foreign && *r == Reason::CurrencySymbol && !skipped_symbol {
+                    // Counted at the merge if the file turns out to be in this currency.
+                    skipped_symbol = true;
+                } else {
+                    *self.normalised.entry(*r).or_insert(0) += 1;
+                }
             }
             for (w, col) in &notes.warnings {
                 self.flag(*w, *col, &row);
@@ -243,6 +260,7 @@ impl RowSink for ChunkBuilder {
                 pending_raw: if pending { row.raw.to_string() } else { String::new() },
                 ambiguous: notes.ambiguous,
                 currency: notes.currency,
+                currency_column: notes.currency_column,
             });
         }
         self.problems = problems;
@@ -257,7 +275,8 @@ impl RowSink for ChunkBuilder {
             self.counts.malformed += 1;
         }
         let column = rejected.column_idx.map(|c| (c, self.config.header.names.get(c).map_or("", String::as_str)));
-        self.quarantine.push(QuarantineEntry::new(rejected.location, rejected.byte_offset, column, rejected.reason, &rejected.raw, rejected.message));
+        let field = rejected.column_idx.and_then(|c| self.config.mapping.field_of(c));
+        self.quarantine.push(QuarantineEntry::new(rejected.location, rejected.byte_offset, column, rejected.reason, &rejected.raw, rejected.message).with_field(field));
     }
 
     fn blank(&mut self, _location: Location) {

@@ -14,6 +14,8 @@ use std::path::Path;
 
 /// Records longer than this many bytes are quarantined (B15, DuckDB's default).
 pub const MAX_RECORD_BYTES: usize = 2_000_000;
+/// Fields longer than this many bytes are quarantined (B15).
+pub const MAX_FIELD_BYTES: usize = 1 << 20;
 /// A quoted field may span at most this many lines before it is taken as an unclosed quote.
 const MAX_RECORD_LINES: u64 = 1000;
 /// Chunks are at least this large, so that small files are read on one thread.
@@ -155,11 +157,18 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
                 (pos, line) = self.skip_line(pos, line);
                 continue;
             }
-            if record.content_end - record.start > MAX_RECORD_BYTES {
-                sink.rejected(Rejected {
-                    raw: self.text[pos..(pos + 200).min(bytes.len())].to_string(),
-                    ..one_line(Reason::LineTooLong, format!("the row is {} bytes long; the limit is {MAX_RECORD_BYTES}", record.content_end - record.start), None)
-                });
+            let longest = record.fields.iter().enumerate().max_by_key(|(_, f)| f.end - f.start);
+            let huge_field = longest.filter(|(_, f)| f.end - f.start > MAX_FIELD_BYTES).map(|(i, _)| i);
+            if record.content_end - record.start > MAX_RECORD_BYTES || huge_field.is_some() {
+                let mut end = (pos + 200).min(bytes.len());
+                while !self.text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let message = format!(
+                    "the row is {} bytes long (limits: {MAX_RECORD_BYTES} per row, {MAX_FIELD_BYTES} per field)",
+                    record.content_end - record.start
+                );
+                sink.rejected(Rejected { raw: self.text[pos..end].to_string(), ..one_line(Reason::LineTooLong, message, huge_field) });
                 (pos, line) = (record.next, line + record.lines);
                 continue;
             }
@@ -403,7 +412,11 @@ fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptio
     let chosen = if let Some(skip) = options.skip_rows {
         candidates.get(skip).ok_or_else(|| ImportError::new(file, Reason::HeaderNotFound, format!("--skip-rows {skip} skips past the end of the file")))?
     } else {
-        let width = mode_of(&candidates.iter().skip(1).map(|c| c.names.len()).collect::<Vec<_>>()).max(1);
+        let width = if candidates.len() == 1 {
+            candidates[0].names.len()
+        } else {
+            mode_of(&candidates.iter().skip(1).map(|c| c.names.len()).collect::<Vec<_>>()).max(1)
+        };
         let plausible: Vec<&Candidate> = candidates
             .iter()
             .take(20)
@@ -429,11 +442,19 @@ fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptio
         }
     };
     let mut names = chosen.names.clone();
-    let trailing_delimiter = names.len() > 1 && names.last().is_some_and(|l| l.trim().is_empty()) && {
-        let data_widths: Vec<usize> = candidates.iter().filter(|c| c.line > chosen.line).map(|c| c.names.len()).collect();
-        data_widths.is_empty() || mode_of(&data_widths) == names.len()
+    // B3: every line ends in a delimiter, giving a phantom empty last column — on the header
+    // and the data, or on the data only.
+    let data: Vec<&Candidate> = candidates.iter().filter(|c| c.line > chosen.line).collect();
+    let data_mode = mode_of(&data.iter().map(|c| c.names.len()).collect::<Vec<_>>());
+    let header_trailing = names.len() > 1 && names.last().is_some_and(|l| l.trim().is_empty());
+    let trailing_delimiter = if header_trailing {
+        data.is_empty() || data_mode == names.len()
+    } else {
+        !data.is_empty()
+            && data_mode == names.len() + 1
+            && data.iter().filter(|c| c.names.len() == data_mode).all(|c| c.names.last().is_some_and(|l| l.is_empty()))
     };
-    if trailing_delimiter {
+    if trailing_delimiter && header_trailing {
         names.pop();
     }
     Ok(FoundHeader {

@@ -82,7 +82,7 @@ pub fn parse_date(text: &str, style: &DateStyle) -> Result<Option<ParsedDate>, R
         folded = s.chars().map(crate::fields::fold_full_width).collect();
         folded.as_str()
     };
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.bytes().filter(|&b| b == b'.').count() <= 1 {
         return numeric_date(s);
     }
     let tokens = Tokens::of(s)?;

@@ -54,11 +54,6 @@ pub enum DecodeError {
     Utf16WithoutBom,
 }
 
-/// At most this many undecodable lines (and at most this share of lines) are quarantined
-/// one by one; more than that means the file is in another encoding.
-const MAX_INVALID_LINES: usize = 1000;
-const MAX_INVALID_SHARE: f64 = 0.05;
-
 /// Decodes `bytes` to UTF-8 text, strictly: no byte is ever replaced silently.
 pub fn decode<'a>(bytes: &'a [u8], label: Option<&str>) -> Result<Decoded<'a>, DecodeError> {
     if let Some(label) = label {
@@ -140,9 +135,10 @@ fn decode_utf8(bytes: &[u8], bom: bool) -> Result<Decoded<'_>, DecodeError> {
         }
         return Err(DecodeError::Unsupported { guess, first_bad_line: first_bad });
     }
-    let few = census.non_utf8.len() <= MAX_INVALID_LINES
-        && (census.non_utf8.len() as f64) <= MAX_INVALID_SHARE * census.lines as f64;
-    if few {
+    // Lines that no candidate decodes: quarantine them one by one (the import's refusal
+    // threshold still applies) unless they are most of the file, which means another
+    // encoding altogether.
+    if census.non_utf8.len() * 2 <= census.lines as usize {
         return Ok(Decoded {
             text: Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
             encoding: "utf-8".into(),
@@ -221,7 +217,7 @@ fn guess_encoding(bytes: &[u8]) -> String {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let sample = &bytes[..bytes.len().min(1 << 20)];
     detector.feed(sample, sample.len() == bytes.len());
-    detector.guess(Some(b"cn"), chardetng::Utf8Detection::Allow).name().to_ascii_lowercase()
+    detector.guess(None, chardetng::Utf8Detection::Allow).name().to_ascii_lowercase()
 }
 
 /// UTF-16 text without a BOM has a NUL in every other byte for ASCII content.

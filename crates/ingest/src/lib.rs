@@ -27,6 +27,7 @@ mod options;
 pub mod quarantine;
 mod row_validator;
 pub mod source;
+mod suspicious;
 mod text_value;
 mod xlsx;
 mod parquet_reader;

@@ -64,6 +64,11 @@ impl ColumnMapping {
         self.columns[idx]
     }
 
+    /// The canonical field a source column feeds.
+    pub fn field_of(&self, column: usize) -> Option<&'static str> {
+        self.mapped.iter().find(|m| m.column == column).map(|m| m.field)
+    }
+
     /// Field name → header, for reports.
     pub fn as_map(&self) -> BTreeMap<String, String> {
         self.mapped.iter().map(|m| (m.field.to_string(), m.header.clone())).collect()

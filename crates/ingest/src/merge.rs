@@ -47,15 +47,21 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
     merged.currency = file_currency(&chunks);
 
     let mut seen: HashMap<u128, u64> = HashMap::new();
+    let mut kept_foreign_symbols = 0u64;
     for chunk in &mut chunks {
+        let config = std::sync::Arc::clone(chunk.config());
+        let header_name = |c: usize| config.header.names.get(c).cloned().unwrap_or_default();
         let mut batch = chunk.finish_batch()?;
         let mut keep = vec![true; chunk.accepted_rows.len()];
         let mut late: Vec<QuarantineEntry> = Vec::new();
         let mut replacements: BTreeMap<usize, Vec<(usize, i64)>> = BTreeMap::new();
         for (i, row) in chunk.accepted_rows.iter().enumerate() {
-            let mut problem: Option<(Reason, String)> = None;
+            let mut problem: Option<(Reason, String, Option<usize>)> = None;
             if let Some(code) = row.currency.filter(|c| *c != merged.currency) {
-                problem = Some((Reason::CurrencyMismatch, format!("amount in {code}; the file's amounts are in {}", merged.currency)));
+                let message = format!("amount in {code}; the file's amounts are in {}", merged.currency);
+                problem = Some((Reason::CurrencyMismatch, message, row.currency_column));
+            } else if row.currency.is_some_and(|c| c != "CNY") {
+                kept_foreign_symbols += 1;
             }
             if problem.is_none() && !row.ambiguous.is_empty() {
                 match order {
@@ -65,17 +71,21 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
                             replacements.entry(a.field).or_default().push((i, a.month_first));
                         }
                     }
-                    None => problem = Some((Reason::AmbiguousDate, "day and month could be either way round; pin the format with --date-format".into())),
+                    None => {
+                        let column = row.ambiguous.first().and_then(|a| config.mapping.columns[a.field]);
+                        let message = "day and month could be either way round; pin the format with --date-format".to_string();
+                        problem = Some((Reason::AmbiguousDate, message, column));
+                    }
                 }
             }
             if problem.is_none() {
                 if let Some(first) = seen.get(&row.fingerprint) {
-                    problem = Some((Reason::DuplicateRow, format!("duplicate of line {first}")));
+                    problem = Some((Reason::DuplicateRow, format!("duplicate of line {first}"), None));
                 } else {
                     seen.insert(row.fingerprint, row.location.ordinal());
                 }
             }
-            if let Some((reason, message)) = problem {
+            if let Some((reason, message, column)) = problem {
                 keep[i] = false;
                 chunk.counts.accepted -= 1;
                 chunk.counts.quarantined += 1;
@@ -83,7 +93,9 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
                     chunk.counts.malformed += 1;
                 }
                 let raw = if row.pending_raw.is_empty() { String::new() } else { row.pending_raw.clone() };
-                late.push(QuarantineEntry::new(row.location.clone(), row.byte_offset, None, reason, &raw, message));
+                let named = column.map(|c| (c, header_name(c)));
+                let entry = QuarantineEntry::new(row.location.clone(), row.byte_offset, named.as_ref().map(|(c, h)| (*c, h.as_str())), reason, &raw, message);
+                late.push(entry.with_field(column.and_then(|c| config.mapping.field_of(c))));
             }
         }
         if !replacements.is_empty() {
@@ -113,6 +125,10 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
             }
         }
     }
+    if kept_foreign_symbols > 0 {
+        *merged.normalised.entry(Reason::CurrencySymbol).or_insert(0) += kept_foreign_symbols;
+    }
+    crate::suspicious::flag_suspicious(&mut merged);
     Ok(merged)
 }
 

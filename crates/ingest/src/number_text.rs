@@ -72,11 +72,10 @@ pub fn parse_number(text: &str, style: NumberStyle) -> Result<Option<(Money, Num
             '\u{FFE5}' => '¥',
             _ => fold_full_width(c),
         };
-        if f != c && c != '\u{2212}' {
-            folded = true;
-        }
-        if c == '\u{2212}' {
+        if matches!(c, '\u{2212}' | '\u{FF0D}') {
             notes.normalised.push(Reason::NegativeForm);
+        } else if f != c {
+            folded = true;
         }
         s.push(f);
     }

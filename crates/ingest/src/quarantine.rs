@@ -18,12 +18,22 @@ pub struct QuarantineEntry {
     pub column_idx: Option<usize>,
     /// Source column name, when known.
     pub column_name: Option<String>,
+    /// The canonical field that column feeds, when it feeds one.
+    pub field: Option<&'static str>,
     /// Stable reason code.
     pub reason: Reason,
     /// The row's text, cut to 200 bytes, with digit runs that look like phones or ids masked.
     pub snippet: String,
     /// What exactly is wrong (English).
     pub message: String,
+}
+
+impl QuarantineEntry {
+    /// Names the canonical field.
+    pub fn with_field(mut self, field: Option<&'static str>) -> Self {
+        self.field = field;
+        self
+    }
 }
 
 impl QuarantineEntry {
@@ -41,6 +51,7 @@ impl QuarantineEntry {
             byte_offset,
             column_idx: column.map(|c| c.0),
             column_name: column.map(|c| c.1.to_string()),
+            field: None,
             reason,
             snippet: mask_snippet(raw),
             message: message.into(),
@@ -94,7 +105,7 @@ pub fn mask_snippet(raw: &str) -> String {
 }
 
 /// Writes entries as CSV (UTF-8 with BOM so that Excel opens Chinese text correctly):
-/// `file,location,line,byte_offset,column_idx,column_name,reason_code,reason,snippet,message`.
+/// `file,location,line,byte_offset,column_idx,column_name,field,reason_code,reason,snippet,message`.
 /// Values that a spreadsheet would run as formulas are neutralised with a leading `'`.
 pub fn write_quarantine_csv<W: Write>(
     mut out: W,
@@ -103,7 +114,7 @@ pub fn write_quarantine_csv<W: Write>(
     lang: kehu_domain::Lang,
 ) -> std::io::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
-    writeln!(out, "file,location,line,byte_offset,column_idx,column_name,reason_code,reason,snippet,message")?;
+    writeln!(out, "file,location,line,byte_offset,column_idx,column_name,field,reason_code,reason,snippet,message")?;
     for e in entries {
         let fields = [
             file.to_string(),
@@ -112,6 +123,7 @@ pub fn write_quarantine_csv<W: Write>(
             e.byte_offset.map(|b| b.to_string()).unwrap_or_default(),
             e.column_idx.map(|c| c.to_string()).unwrap_or_default(),
             e.column_name.clone().unwrap_or_default(),
+            e.field.unwrap_or_default().to_string(),
             e.reason.code().to_string(),
             e.reason.describe(lang).to_string(),
             e.snippet.clone(),

@@ -62,8 +62,10 @@ pub struct RowNotes {
     pub ambiguous: Vec<Ambiguity>,
     /// Unambiguous day/month evidence.
     pub evidence: Vec<DateOrder>,
-    /// Currency marker found in a money field.
+    /// Currency marker found in a money field, and that field's source column.
     pub currency: Option<&'static str>,
+    /// The source column of the first currency marker.
+    pub currency_column: Option<usize>,
 }
 
 /// Settings shared by all chunks of one import.
@@ -184,7 +186,12 @@ impl ValidatorConfig {
                 continue;
             };
             let cell = cells.get(c).unwrap_or(&Cell::Empty);
-            match self.parse_field(fi, spec, cell, notes) {
+            let had_currency = notes.currency.is_some();
+            let parsed = self.parse_field(fi, spec, cell, notes);
+            if !had_currency && notes.currency.is_some() {
+                notes.currency_column = Some(c);
+            }
+            match parsed {
                 Ok(Value::Null) if spec.required => {
                     problems.push(FieldProblem {
                         column: Some(c),
@@ -209,6 +216,22 @@ impl ValidatorConfig {
         }
         if self.mapping.kind == TableKind::Transactions {
             self.derive_amount(values, notes, problems);
+            self.derive_order_id(values, notes);
+        }
+    }
+
+    /// Without an order id, one customer's rows at the same time make one order.
+    fn derive_order_id(&self, values: &mut [Value<'_>], notes: &mut RowNotes) {
+        let fields = self.mapping.fields();
+        let idx = |name: &str| fields.iter().position(|f| f.name == name);
+        let (Some(o), Some(c), Some(t)) = (idx("order_id"), idx("customer_id"), idx("ts")) else { return };
+        if !matches!(values[o], Value::Null) {
+            return;
+        }
+        if let (Value::Text(customer), Value::Micros(at)) = (&values[c], &values[t]) {
+            let at = chrono::DateTime::from_timestamp_micros(*at).map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string()).unwrap_or_default();
+            values[o] = Value::Text(Cow::Owned(format!("{customer}@{at}")));
+            notes.normalised.push(Reason::DerivedOrderId);
         }
     }
 

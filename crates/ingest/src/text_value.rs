@@ -155,6 +155,10 @@ pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
         return Err(Reason::InvalidPhone);
     }
     let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
+    let mut normalised = Vec::new();
+    if trimmed.chars().any(is_invisible) {
+        normalised.push(Reason::InvisibleStripped);
+    }
     let plus = folded.starts_with('+');
     let national = if plus || digits.starts_with("0086") {
         digits.strip_prefix("0086").or_else(|| digits.strip_prefix("86")).map(str::to_string)
@@ -166,17 +170,14 @@ pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
     if let Some(n) = &national {
         let b = n.as_bytes();
         if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) {
-            return Ok(Some(TextValue {
-                value: Cow::Owned(format!("+86{n}")),
-                normalised: vec![Reason::PhoneNormalised],
-                warnings: Vec::new(),
-            }));
+            normalised.push(Reason::PhoneNormalised);
+            return Ok(Some(TextValue { value: Cow::Owned(format!("+86{n}")), normalised, warnings: Vec::new() }));
         }
     }
     let landline = digits.starts_with('0') && (10..=16).contains(&digits.len());
     let foreign = plus && !digits.starts_with("86") && (8..=15).contains(&digits.len());
     if landline || foreign {
-        return Ok(Some(TextValue { value: Cow::Owned(folded), normalised: Vec::new(), warnings: Vec::new() }));
+        return Ok(Some(TextValue { value: Cow::Owned(folded), normalised, warnings: Vec::new() }));
     }
     Err(Reason::InvalidPhone)
 }

@@ -312,13 +312,16 @@ fn pick_header(rows: &[(u32, Vec<(u32, Cell<'_>)>)]) -> Option<usize> {
     rows.iter().position(|(_, cells)| filled(cells) * 2 >= widest && widest > 0)
 }
 
+/// A cell with its 0-based (row, column).
+type PlacedCell<'a> = ((u32, u32), Cell<'a>);
+
 /// One row: its 0-based index and its cells (0-based column, value) in column order.
 type SheetRow<'a> = (u32, Vec<(u32, Cell<'a>)>);
 
 /// Groups the streamed cells into rows and enforces the size limits while doing it.
 struct SheetRows<'a, 'p> {
     cells: calamine::XlsxCellReader<'a, BufReader<File>>,
-    pending: Option<((u32, u32), Cell<'a>)>,
+    pending: Option<PlacedCell<'a>>,
     cells_seen: u64,
     last_row: Option<u32>,
     is_1904: bool,
@@ -328,7 +331,7 @@ struct SheetRows<'a, 'p> {
 }
 
 impl<'a> SheetRows<'a, '_> {
-    fn next_cell(&mut self) -> Result<Option<((u32, u32), Cell<'a>)>, ImportError> {
+    fn next_cell(&mut self) -> Result<Option<PlacedCell<'a>>, ImportError> {
         if let Some(p) = self.pending.take() {
             return Ok(Some(p));
         }
