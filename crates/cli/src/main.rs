@@ -1,1 +1,54 @@
-fn main() {}
+//! The `kehu` binary: parses the command line, runs the command, decides the exit code.
+// The binary is where output to the terminal belongs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod check_cmd;
+mod demo_cmd;
+mod exit;
+mod gen_cmd;
+mod progress;
+mod read_options;
+
+use clap::Parser;
+use exit::Outcome;
+use kehu_domain::Lang;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let lang: Lang = cli.lang.parse().unwrap_or_default();
+    let result = match &cli.command {
+        args::Command::Check(a) => check_cmd::run(a, lang),
+        args::Command::Demo(a) => demo_cmd::run(a, lang),
+        args::Command::Gen(a) => gen_cmd::run(a, lang),
+    };
+    match result {
+        Ok(outcome) => outcome.code(),
+        Err(err) => {
+            if let Some(usage) = err.downcast_ref::<UsageError>() {
+                eprintln!("{}: {}", lang.pick("error", "错误"), usage.0);
+                return ExitCode::from(2);
+            }
+            eprintln!("{}: {err:#}", lang.pick("error", "错误"));
+            Outcome::Failure.code()
+        }
+    }
+}
+
+/// A wrong command-line value found after parsing (exit code 2, like clap's own).
+#[derive(Debug)]
+pub struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Wraps a message as a usage error.
+pub fn usage_error(message: String) -> anyhow::Error {
+    anyhow::Error::new(UsageError(message))
+}

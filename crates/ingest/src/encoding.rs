@@ -260,7 +260,8 @@ mod tests {
         for i in 0..20 {
             text.push_str(&format!("{i},张三{i},100\n"));
         }
-        let d = decode(&gbk(&text), None).expect("gb18030");
+        let bytes = gbk(&text);
+        let d = decode(&bytes, None).expect("gb18030");
         assert_eq!(d.encoding, "gb18030");
         assert_eq!(d.text, text);
     }

@@ -43,6 +43,38 @@ const MIN_CHUNK_BYTES: usize = 1 << 20;
 ///
 /// Refuses the text with `empty_file` when it has no non-blank line, `header_not_found` when
 /// no line is an object with a key, or whatever `prepare` returns.
+///
+/// # Example
+///
+/// ```
+/// use kehu_domain::Location;
+/// use kehu_ingest::read_jsonl;
+/// use kehu_ingest::source::{RawRow, Rejected, RowSink, SinkFactory};
+/// use std::path::Path;
+///
+/// /// Counts rows and blanks.
+/// #[derive(Default)]
+/// struct Count(usize, usize);
+/// impl RowSink for Count {
+///     fn row(&mut self, _: RawRow<'_>) { self.0 += 1 }
+///     fn rejected(&mut self, _: Rejected) {}
+///     fn blank(&mut self, _: Location) { self.1 += 1 }
+/// }
+/// struct Counting;
+/// impl SinkFactory for Counting {
+///     type Sink = Count;
+///     fn sink(&self) -> Count { Count::default() }
+/// }
+///
+/// let text = "{\"customer_id\":\"C1\",\"amount\":19.90}\n\n{\"customer_id\":\"C2\"}\n";
+/// let (_, sinks, info) = read_jsonl(text, Path::new("orders.jsonl"), |header| {
+///     assert_eq!(header.names, ["customer_id", "amount"]);
+///     Ok(Counting)
+/// })?;
+/// assert_eq!(sinks.iter().map(|s| (s.0, s.1)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)), (2, 1));
+/// assert_eq!(info.lines, 3);
+/// # Ok::<(), kehu_ingest::ImportError>(())
+/// ```
 pub fn read_jsonl<F: SinkFactory>(
     text: &str,
     file: &Path,
@@ -58,9 +90,16 @@ fn read_chunked<F: SinkFactory>(
     target: usize,
     prepare: impl FnOnce(&Header) -> Result<F, ImportError>,
 ) -> Result<(F, Vec<F::Sink>, JsonlInfo), ImportError> {
-    let start = if text.starts_with('\u{FEFF}') { '\u{FEFF}'.len_utf8() } else { 0 };
+    let start = if text.starts_with('\u{FEFF}') {
+        '\u{FEFF}'.len_utf8()
+    } else {
+        0
+    };
     let chunks = split_chunks(text, start, target);
-    let scans: Vec<ChunkScan> = chunks.par_iter().map(|&(from, to)| scan_keys(text, from, to)).collect();
+    let scans: Vec<ChunkScan> = chunks
+        .par_iter()
+        .map(|&(from, to)| scan_keys(text, from, to))
+        .collect();
 
     let mut names: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -90,9 +129,17 @@ fn read_chunked<F: SinkFactory>(
         });
     };
 
-    let header = Header { names, location: Location::Line { line: header_line } };
+    let header = Header {
+        names,
+        location: Location::Line { line: header_line },
+    };
     let factory = prepare(&header)?;
-    let columns: HashMap<&str, usize> = header.names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let columns: HashMap<&str, usize> = header
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
     let sinks = chunks
         .par_iter()
         .zip(first_lines.par_iter())
@@ -132,7 +179,11 @@ fn lines(text: &str, from: usize, to: usize) -> impl Iterator<Item = (usize, &st
         match memchr::memchr2(b'\n', b'\r', &bytes[pos..to]) {
             Some(i) => {
                 let end = pos + i;
-                pos = if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') { end + 2 } else { end + 1 };
+                pos = if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') {
+                    end + 2
+                } else {
+                    end + 1
+                };
                 // Both terminators are ASCII, so these are char boundaries.
                 Some((start, &text[start..end]))
             }
@@ -153,7 +204,12 @@ struct ChunkScan {
 }
 
 fn scan_keys(text: &str, from: usize, to: usize) -> ChunkScan {
-    let mut scan = ChunkScan { lines: 0, keys: Vec::new(), first_key_line: None, any_content: false };
+    let mut scan = ChunkScan {
+        lines: 0,
+        keys: Vec::new(),
+        first_key_line: None,
+        any_content: false,
+    };
     let mut seen: HashSet<Cow<'_, str>> = HashSet::new();
     for (_, line) in lines(text, from, to) {
         scan.lines += 1;
@@ -161,7 +217,9 @@ fn scan_keys(text: &str, from: usize, to: usize) -> ChunkScan {
             continue;
         }
         scan.any_content = true;
-        let Ok(object) = parse_object(line) else { continue };
+        let Ok(object) = parse_object(line) else {
+            continue;
+        };
         if !object.is_empty() && scan.first_key_line.is_none() {
             scan.first_key_line = Some(scan.lines);
         }
@@ -229,8 +287,10 @@ fn value_cell(value: &RawValue) -> Cell<'_> {
         Some(b'"') => {
             let inner = &json[1..json.len() - 1];
             if inner.contains('\\') {
-                serde_json::from_str::<String>(json)
-                    .map_or_else(|e| Cell::Error(format!("bad JSON string: {e}")), |s| Cell::Text(Cow::Owned(s)))
+                serde_json::from_str::<String>(json).map_or_else(
+                    |e| Cell::Error(format!("bad JSON string: {e}")),
+                    |s| Cell::Text(Cow::Owned(s)),
+                )
             } else {
                 Cell::Text(Cow::Borrowed(inner))
             }
@@ -248,7 +308,9 @@ type Object<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
 /// Parses a line as one JSON object, keeping key order and each value's raw text.
 fn parse_object(line: &str) -> Result<Object<'_>, String> {
     let mut de = serde_json::Deserializer::from_str(line);
-    let object = de.deserialize_map(ObjectVisitor).map_err(|e| e.to_string())?;
+    let object = de
+        .deserialize_map(ObjectVisitor)
+        .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     if object.len() <= 16 {
         for (i, (key, _)) in object.iter().enumerate() {
@@ -322,7 +384,11 @@ pub(crate) mod tests {
     /// What a reader sent, with cells made owned.
     #[derive(Debug, Clone, PartialEq)]
     pub(crate) enum Event {
-        Row { location: Location, cells: Vec<Cell<'static>>, raw: String },
+        Row {
+            location: Location,
+            cells: Vec<Cell<'static>>,
+            raw: String,
+        },
         Rejected(Reason, Location, String),
         Blank(Location),
     }
@@ -348,10 +414,18 @@ pub(crate) mod tests {
                     Cell::Error(e) => Cell::Error(e),
                 })
                 .collect();
-            self.0.push(Event::Row { location: row.location, cells, raw: row.raw.into_owned() });
+            self.0.push(Event::Row {
+                location: row.location,
+                cells,
+                raw: row.raw.into_owned(),
+            });
         }
         fn rejected(&mut self, rejected: Rejected) {
-            self.0.push(Event::Rejected(rejected.reason, rejected.location, rejected.message));
+            self.0.push(Event::Rejected(
+                rejected.reason,
+                rejected.location,
+                rejected.message,
+            ));
         }
         fn blank(&mut self, location: Location) {
             self.0.push(Event::Blank(location));
@@ -397,7 +471,13 @@ pub(crate) mod tests {
         let (header, events, info) = read(input, MIN_CHUNK_BYTES).expect("reads");
         assert_eq!(header.names, ["id", "amount", "big"]);
         assert_eq!(header.location, line(1));
-        assert_eq!(info, JsonlInfo { lines: 2, header_line: 1 });
+        assert_eq!(
+            info,
+            JsonlInfo {
+                lines: 2,
+                header_line: 1
+            }
+        );
         assert_eq!(
             events,
             [
@@ -420,7 +500,9 @@ pub(crate) mod tests {
         let input = r#"{"s":"a\"b\u00e9","t":true,"f":false,"n":null,"arr":[1, 2],"obj":{"k":"v"},"esc\n":"plain"}"#;
         let (header, events, _) = read(input, MIN_CHUNK_BYTES).expect("reads");
         assert_eq!(header.names, ["s", "t", "f", "n", "arr", "obj", "esc\n"]);
-        let Event::Row { cells, .. } = &events[0] else { panic!("{events:?}") };
+        let Event::Row { cells, .. } = &events[0] else {
+            panic!("{events:?}")
+        };
         assert_eq!(
             cells,
             &[
@@ -466,9 +548,13 @@ pub(crate) mod tests {
                 (10, "row")
             ]
         );
-        let Event::Rejected(_, _, message) = &events[5] else { panic!() };
+        let Event::Rejected(_, _, message) = &events[5] else {
+            panic!()
+        };
         assert!(message.contains("`id` appears twice"), "{message}");
-        let Event::Rejected(_, _, message) = &events[3] else { panic!() };
+        let Event::Rejected(_, _, message) = &events[3] else {
+            panic!()
+        };
         assert!(message.contains("expected a JSON object"), "{message}");
     }
 
@@ -478,10 +564,31 @@ pub(crate) mod tests {
         let (header, events, info) = read(input, MIN_CHUNK_BYTES).expect("reads");
         assert_eq!(header.names, ["a"]);
         assert_eq!(info.lines, 4);
-        assert_eq!(events[0], Event::Row { location: line(1), cells: vec![text("x")], raw: "{\"a\":\"x\"}".into() });
+        assert_eq!(
+            events[0],
+            Event::Row {
+                location: line(1),
+                cells: vec![text("x")],
+                raw: "{\"a\":\"x\"}".into()
+            }
+        );
         assert_eq!(events[1], Event::Blank(line(2)));
-        assert_eq!(events[2], Event::Row { location: line(3), cells: vec![text("y")], raw: "{\"a\":\"y\"}".into() });
-        assert_eq!(events[3], Event::Row { location: line(4), cells: vec![text("z")], raw: "{\"a\":\"z\"}".into() });
+        assert_eq!(
+            events[2],
+            Event::Row {
+                location: line(3),
+                cells: vec![text("y")],
+                raw: "{\"a\":\"y\"}".into()
+            }
+        );
+        assert_eq!(
+            events[3],
+            Event::Row {
+                location: line(4),
+                cells: vec![text("z")],
+                raw: "{\"a\":\"z\"}".into()
+            }
+        );
     }
 
     #[test]
@@ -498,7 +605,10 @@ pub(crate) mod tests {
         let one = read(&input, usize::MAX / 2).expect("reads");
         let many = read(&input, 64).expect("reads");
         assert_eq!(one.0.names, many.0.names);
-        assert_eq!(one.0.names, ["id", "n", "late_0", "late_1", "late_2", "late_3"]);
+        assert_eq!(
+            one.0.names,
+            ["id", "n", "late_0", "late_1", "late_2", "late_3"]
+        );
         assert_eq!(one.1, many.1);
         assert_eq!(one.2, many.2);
         assert_eq!(many.1.len(), 200);

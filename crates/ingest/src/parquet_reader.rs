@@ -23,13 +23,14 @@ use arrow::datatypes::{
 };
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use kehu_domain::{Location, Reason};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 use parquet::basic::Compression;
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -81,7 +82,9 @@ pub fn read_parquet<F: SinkFactory>(
 ) -> Result<(F, Vec<F::Sink>, ParquetInfo), ImportError> {
     let file = open(path)?;
     check_magic(path, &file)?;
-    let metadata = guarded(path, || ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()))?;
+    let metadata = guarded(path, || {
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+    })?;
     let schema = metadata.schema().clone();
 
     let nested: Vec<String> = schema
@@ -94,7 +97,10 @@ pub fn read_parquet<F: SinkFactory>(
         return Err(ImportError::new(
             path,
             Reason::UnsupportedNested,
-            format!("nested, list, struct and map columns are not supported: {}", nested.join(", ")),
+            format!(
+                "nested, list, struct and map columns are not supported: {}",
+                nested.join(", ")
+            ),
         )
         .column(first.name().clone())
         .hint("flatten or drop these columns before exporting the file"));
@@ -105,7 +111,11 @@ pub fn read_parquet<F: SinkFactory>(
     let mut rows: u64 = 0;
     for (i, rg) in row_groups.iter().enumerate() {
         let n = u64::try_from(rg.num_rows()).map_err(|_| {
-            ImportError::new(path, Reason::CorruptParquet, format!("row group {i} declares {} rows", rg.num_rows()))
+            ImportError::new(
+                path,
+                Reason::CorruptParquet,
+                format!("row group {i} declares {} rows", rg.num_rows()),
+            )
         })?;
         starts.push((rows, n));
         rows = rows.saturating_add(n);
@@ -120,8 +130,16 @@ pub fn read_parquet<F: SinkFactory>(
     let info = ParquetInfo {
         rows,
         row_groups: row_groups.len(),
-        columns: schema.fields().iter().map(|f| (f.name().clone(), f.data_type().to_string())).collect(),
-        compression: if codecs.is_empty() { "none".to_string() } else { codecs.join(",") },
+        columns: schema
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), f.data_type().to_string()))
+            .collect(),
+        compression: if codecs.is_empty() {
+            "none".to_string()
+        } else {
+            codecs.join(",")
+        },
     };
 
     let header = Header {
@@ -142,20 +160,40 @@ pub fn read_parquet<F: SinkFactory>(
 }
 
 fn open(path: &Path) -> Result<File, ImportError> {
-    File::open(path).map_err(|e| ImportError::new(path, Reason::Unreadable, format!("cannot read the file: {e}")))
+    File::open(path).map_err(|e| {
+        ImportError::new(
+            path,
+            Reason::Unreadable,
+            format!("cannot read the file: {e}"),
+        )
+    })
 }
 
 fn check_magic(path: &Path, file: &File) -> Result<(), ImportError> {
-    let io = |e: std::io::Error| ImportError::new(path, Reason::Unreadable, format!("cannot read the file: {e}"));
+    let io = |e: std::io::Error| {
+        ImportError::new(
+            path,
+            Reason::Unreadable,
+            format!("cannot read the file: {e}"),
+        )
+    };
     let len = file.metadata().map_err(io)?.len();
     if len == 0 {
-        return Err(ImportError::new(path, Reason::EmptyFile, "the file is empty"));
+        return Err(ImportError::new(
+            path,
+            Reason::EmptyFile,
+            "the file is empty",
+        ));
     }
     let mut reader = file;
     let mut head = [0u8; 4];
     let got = reader.read(&mut head).map_err(io)?;
     if got < 4 || &head != MAGIC {
-        return Err(ImportError::new(path, Reason::WrongFormat, "a Parquet file starts with `PAR1`; this one does not"));
+        return Err(ImportError::new(
+            path,
+            Reason::WrongFormat,
+            "a Parquet file starts with `PAR1`; this one does not",
+        ));
     }
     let mut tail = [0u8; 4];
     // 4 bytes of magic, 4 of footer length, 4 of magic: anything shorter cannot be whole.
@@ -164,20 +202,32 @@ fn check_magic(path: &Path, file: &File) -> Result<(), ImportError> {
         reader.read_exact(&mut tail).map_err(io)?;
     }
     if &tail == b"PARE" {
-        return Err(ImportError::new(path, Reason::CorruptParquet, "the file's footer is encrypted")
-            .hint("export the file without Parquet encryption"));
+        return Err(ImportError::new(
+            path,
+            Reason::CorruptParquet,
+            "the file's footer is encrypted",
+        )
+        .hint("export the file without Parquet encryption"));
     }
     if &tail != MAGIC {
-        return Err(ImportError::new(path, Reason::CorruptParquet, "the file does not end with `PAR1`: it is truncated")
-            .hint("copy or export the file again"));
+        return Err(ImportError::new(
+            path,
+            Reason::CorruptParquet,
+            "the file does not end with `PAR1`: it is truncated",
+        )
+        .hint("copy or export the file again"));
     }
     Ok(())
 }
 
 /// Runs a decoder call, turning both its errors and its panics into `corrupt_parquet`.
-fn guarded<T, E: std::fmt::Display>(path: &Path, f: impl FnOnce() -> Result<T, E>) -> Result<T, ImportError> {
+fn guarded<T, E: std::fmt::Display>(
+    path: &Path,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, ImportError> {
     let corrupt = |message: String| {
-        ImportError::new(path, Reason::CorruptParquet, message).hint("copy or export the file again")
+        ImportError::new(path, Reason::CorruptParquet, message)
+            .hint("copy or export the file again")
     };
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),
@@ -213,8 +263,15 @@ fn read_row_group(
     let mut row = first_row;
     let mut raw = String::new();
     loop {
-        let Some(batch) = guarded(path, || reader.next().transpose())? else { break };
-        send_batch(&batch, &mut row, &mut raw, sink);
+        let Some(batch) = guarded(path, || reader.next().transpose())? else {
+            break;
+        };
+        // Arrays from a damaged file can hold out-of-range dictionary keys or offsets that
+        // only panic when a value is read.
+        guarded(path, || {
+            send_batch(&batch, &mut row, &mut raw, sink);
+            Ok::<(), std::convert::Infallible>(())
+        })?;
     }
     let read = row - first_row;
     if read != declared {
@@ -245,33 +302,97 @@ fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut i
             }
             push_text(raw, cell);
         }
-        sink.row(RawRow { location, byte_offset: None, cells, raw: Cow::Borrowed(raw.as_str()), reader_notes: vec![] });
+        sink.row(RawRow {
+            location,
+            byte_offset: None,
+            cells,
+            raw: Cow::Borrowed(raw.as_str()),
+            reader_notes: vec![],
+        });
     }
 }
 
-/// Writes a cell's text without the allocation of [`Cell::to_text`] for the common types.
+/// Writes a cell's text as [`Cell::to_text`] would, without its allocations: rendering the
+/// snippet text of every row is most of this reader's own cost.
 fn push_text(out: &mut String, cell: &Cell<'_>) {
-    // Writing to a String cannot fail.
-    let _ = match cell {
-        Cell::Empty => Ok(()),
-        Cell::Text(t) => {
-            out.push_str(t);
-            Ok(())
+    match cell {
+        Cell::Empty => {}
+        Cell::Text(t) => out.push_str(t),
+        Cell::Int(v) => push_integer(out, i128::from(*v), 0),
+        Cell::Decimal { value, scale } if *scale >= 0 => {
+            push_integer(out, *value, scale.unsigned_abs())
         }
-        Cell::Int(v) => write!(out, "{v}"),
-        Cell::Float(v) => write!(out, "{v}"),
-        Cell::Date(d) => write!(out, "{d}"),
-        Cell::DateTime(dt) => write!(out, "{}", dt.format("%Y-%m-%d %H:%M:%S")),
-        Cell::Bool(b) => write!(out, "{b}"),
-        Cell::Error(e) => {
-            out.push_str(e);
-            Ok(())
+        Cell::Date(d) => push_date(out, *d),
+        Cell::DateTime(dt) => {
+            push_date(out, dt.date());
+            let t = dt.time();
+            out.push(' ');
+            push_two(out, t.hour());
+            out.push(':');
+            push_two(out, t.minute());
+            out.push(':');
+            push_two(out, t.second());
         }
-        Cell::Decimal { .. } => {
-            out.push_str(&cell.to_text());
-            Ok(())
+        Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Cell::Error(e) => out.push_str(e),
+        Cell::Float(_) | Cell::Decimal { .. } => out.push_str(&cell.to_text()),
+    }
+}
+
+/// `value × 10^-scale` in plain decimal notation.
+fn push_integer(out: &mut String, value: i128, scale: u8) {
+    let mut digits = [b'0'; 48];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    let scale = usize::from(scale);
+    // 128-bit division is a library call; almost every value fits 64 bits.
+    let mut small = u64::try_from(rest).unwrap_or(0);
+    if small > 0 {
+        rest = 0;
+    }
+    while rest > 0 {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if let Ok(fits) = u64::try_from(rest) {
+            small = fits;
+            rest = 0;
         }
-    };
+    }
+    while small > 0 || digits.len() - at <= scale {
+        at -= 1;
+        digits[at] = b'0' + (small % 10) as u8;
+        small /= 10;
+    }
+    if value < 0 {
+        out.push('-');
+    }
+    let text = std::str::from_utf8(&digits[at..]).unwrap_or_default();
+    let (whole, frac) = text.split_at(text.len() - scale);
+    out.push_str(whole);
+    if scale > 0 {
+        out.push('.');
+        out.push_str(frac);
+    }
+}
+
+fn push_date(out: &mut String, d: NaiveDate) {
+    if !(0..=9999).contains(&d.year()) {
+        out.push_str(&d.to_string());
+        return;
+    }
+    let y = d.year() as u32;
+    push_two(out, y / 100);
+    push_two(out, y % 100);
+    out.push('-');
+    push_two(out, d.month());
+    out.push('-');
+    push_two(out, d.day());
+}
+
+fn push_two(out: &mut String, v: u32) {
+    out.push(char::from(b'0' + (v / 10 % 10) as u8));
+    out.push(char::from(b'0' + (v % 10) as u8));
 }
 
 /// One column of a batch, downcast once so that reading a cell is a match and an index.
@@ -306,13 +427,19 @@ enum Values<'a> {
     Date32(&'a Date32Array),
     Date64(&'a Date64Array),
     Timestamp(&'a [i64], TimeUnit),
-    Dictionary { keys: Vec<usize>, values: Box<Values<'a>> },
+    Dictionary {
+        keys: Vec<usize>,
+        values: Box<Values<'a>>,
+    },
     Formatted(ArrayFormatter<'a>),
 }
 
 impl<'a> Column<'a> {
     fn new(array: &'a ArrayRef) -> Self {
-        Column { nulls: array.logical_nulls(), values: Values::new(array.as_ref()) }
+        Column {
+            nulls: array.logical_nulls(),
+            values: Values::new(array.as_ref()),
+        }
     }
 
     fn cell(&self, i: usize) -> Cell<'a> {
@@ -365,7 +492,10 @@ impl<'a> Values<'a> {
             }
             DataType::Dictionary(_, _) => {
                 let dict = array.as_any_dictionary();
-                Values::Dictionary { keys: dict.normalized_keys(), values: Box::new(Values::new(dict.values().as_ref())) }
+                Values::Dictionary {
+                    keys: dict.normalized_keys(),
+                    values: Box::new(Values::new(dict.values().as_ref())),
+                }
             }
             _ => match ArrayFormatter::try_new(array, &FormatOptions::default()) {
                 Ok(f) => Values::Formatted(f),
@@ -394,15 +524,30 @@ impl<'a> Values<'a> {
             Values::U32(a) => Cell::Int(i64::from(a.value(i))),
             Values::U64(a) => {
                 let v = a.value(i);
-                i64::try_from(v).map_or(Cell::Decimal { value: i128::from(v), scale: 0 }, Cell::Int)
+                i64::try_from(v).map_or(
+                    Cell::Decimal {
+                        value: i128::from(v),
+                        scale: 0,
+                    },
+                    Cell::Int,
+                )
             }
             Values::F16(a) => Cell::Float(a.value(i).to_f64()),
             Values::F32(a) => Cell::Float(f64::from(a.value(i))),
             Values::F64(a) => Cell::Float(a.value(i)),
-            Values::Dec128(a, scale) => Cell::Decimal { value: a.value(i), scale: *scale },
+            Values::Dec128(a, scale) => Cell::Decimal {
+                value: a.value(i),
+                scale: *scale,
+            },
             Values::Dec256(a, scale) => match a.value(i).to_i128() {
-                Some(value) => Cell::Decimal { value, scale: *scale },
-                None => Cell::Error(format!("decimal {} does not fit 38 digits", a.value_as_string(i))),
+                Some(value) => Cell::Decimal {
+                    value,
+                    scale: *scale,
+                },
+                None => Cell::Error(format!(
+                    "decimal {} does not fit 38 digits",
+                    a.value_as_string(i)
+                )),
             },
             Values::Date32(a) => date_from_days(i64::from(a.value(i))),
             Values::Date64(a) => date_from_days(a.value(i).div_euclid(86_400_000)),
@@ -416,7 +561,10 @@ impl<'a> Values<'a> {
 fn bytes_cell(bytes: &[u8]) -> Cell<'_> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Cell::Text(Cow::Borrowed(text)),
-        Err(_) => Cell::Error(format!("binary value of {} bytes is not UTF-8 text", bytes.len())),
+        Err(_) => Cell::Error(format!(
+            "binary value of {} bytes is not UTF-8 text",
+            bytes.len()
+        )),
     }
 }
 
@@ -425,7 +573,10 @@ fn date_from_days(days: i64) -> Cell<'static> {
         .ok()
         .and_then(|d| d.checked_add(UNIX_EPOCH_DAYS_FROM_CE))
         .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .map_or_else(|| Cell::Error(format!("date {days} days from 1970 is out of range")), Cell::Date)
+        .map_or_else(
+            || Cell::Error(format!("date {days} days from 1970 is out of range")),
+            Cell::Date,
+        )
 }
 
 fn timestamp(value: i64, unit: TimeUnit) -> Cell<'static> {
@@ -439,7 +590,10 @@ fn timestamp(value: i64, unit: TimeUnit) -> Cell<'static> {
     let nanos = (value.rem_euclid(per_second) * nanos_per_unit) as u32;
     DateTime::from_timestamp(secs, nanos)
         .map(|dt| dt.naive_utc())
-        .map_or_else(|| Cell::Error(format!("timestamp {value} is out of range")), Cell::DateTime)
+        .map_or_else(
+            || Cell::Error(format!("timestamp {value} is out of range")),
+            Cell::DateTime,
+        )
 }
 
 fn codec_name(c: Compression) -> &'static str {
@@ -460,21 +614,31 @@ mod tests {
     use super::*;
     use crate::jsonl::tests::{Event, Recording, events, text};
     use arrow::array::{
-        DictionaryArray, Int64Array, ListArray, StringArray, TimestampMicrosecondArray, TimestampSecondArray,
+        DictionaryArray, Int64Array, ListArray, StringArray, TimestampMicrosecondArray,
+        TimestampSecondArray,
     };
     use chrono::NaiveDateTime;
     use parquet::arrow::ArrowWriter;
     use parquet::file::properties::WriterProperties;
     use std::sync::Arc;
 
-    fn write(dir: &tempfile::TempDir, columns: Vec<(&str, ArrayRef)>, rows_per_group: usize) -> std::path::PathBuf {
+    fn write(
+        dir: &tempfile::TempDir,
+        columns: Vec<(&str, ArrayRef)>,
+        rows_per_group: usize,
+    ) -> std::path::PathBuf {
         let path = dir.path().join("t.parquet");
         let batch = RecordBatch::try_from_iter(columns).expect("batch");
         let props = WriterProperties::builder()
             .set_max_row_group_row_count(Some(rows_per_group))
             .set_compression(Compression::SNAPPY)
             .build();
-        let mut writer = ArrowWriter::try_new(File::create(&path).expect("create"), batch.schema(), Some(props)).expect("writer");
+        let mut writer = ArrowWriter::try_new(
+            File::create(&path).expect("create"),
+            batch.schema(),
+            Some(props),
+        )
+        .expect("writer");
         writer.write(&batch).expect("write");
         writer.close().expect("close");
         path
@@ -486,45 +650,90 @@ mod tests {
             header = Some(h.clone());
             Ok(Recording)
         })?;
-        Ok((header.expect("prepare was called"), sinks.into_iter().map(|s| events(vec![s])).collect(), info))
+        Ok((
+            header.expect("prepare was called"),
+            sinks.into_iter().map(|s| events(vec![s])).collect(),
+            info,
+        ))
     }
 
     #[test]
     fn typed_columns_become_typed_cells_one_sink_per_row_group() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let decimals = Decimal128Array::from(vec![Some(1990), None, Some(-5)]).with_precision_and_scale(18, 2).expect("decimal");
+        let decimals = Decimal128Array::from(vec![Some(1990), None, Some(-5)])
+            .with_precision_and_scale(18, 2)
+            .expect("decimal");
         let dictionary: DictionaryArray<Int32Type> = vec!["a", "b", "a"].into_iter().collect();
         let path = write(
             &dir,
             vec![
-                ("id", Arc::new(StringArray::from(vec![Some("C1"), None, Some("C3")])) as ArrayRef),
+                (
+                    "id",
+                    Arc::new(StringArray::from(vec![Some("C1"), None, Some("C3")])) as ArrayRef,
+                ),
                 ("amount", Arc::new(decimals)),
-                ("day", Arc::new(Date32Array::from(vec![Some(19_796), None, Some(0)]))),
+                (
+                    "day",
+                    Arc::new(Date32Array::from(vec![Some(19_796), None, Some(0)])),
+                ),
                 (
                     "at",
-                    Arc::new(TimestampMicrosecondArray::from(vec![Some(1_710_000_000_123_456), None, Some(-1)]).with_timezone("+08:00")),
+                    Arc::new(
+                        TimestampMicrosecondArray::from(vec![
+                            Some(1_710_000_000_123_456),
+                            None,
+                            Some(-1),
+                        ])
+                        .with_timezone("+08:00"),
+                    ),
                 ),
-                ("n", Arc::new(Int64Array::from(vec![Some(7), None, Some(i64::MIN)]))),
-                ("ok", Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)]))),
+                (
+                    "n",
+                    Arc::new(Int64Array::from(vec![Some(7), None, Some(i64::MIN)])),
+                ),
+                (
+                    "ok",
+                    Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)])),
+                ),
                 ("tag", Arc::new(dictionary)),
             ],
             2,
         );
         let (header, sinks, info) = read(&path).expect("reads");
-        assert_eq!(header.names, ["id", "amount", "day", "at", "n", "ok", "tag"]);
+        assert_eq!(
+            header.names,
+            ["id", "amount", "day", "at", "n", "ok", "tag"]
+        );
         assert_eq!(header.location, Location::Row { row: 0 });
-        assert_eq!((info.rows, info.row_groups, info.compression.as_str()), (3, 2, "snappy"));
-        assert_eq!(info.columns[1], ("amount".to_string(), "Decimal128(18, 2)".to_string()));
+        assert_eq!(
+            (info.rows, info.row_groups, info.compression.as_str()),
+            (3, 2, "snappy")
+        );
+        assert_eq!(
+            info.columns[1],
+            ("amount".to_string(), "Decimal128(18, 2)".to_string())
+        );
         assert_eq!(info.columns[3].1, "Timestamp(µs, \"+08:00\")");
         assert_eq!(sinks.len(), 2);
-        let Event::Row { location, cells, raw } = &sinks[0][0] else { panic!("{:?}", sinks[0]) };
+        let Event::Row {
+            location,
+            cells,
+            raw,
+        } = &sinks[0][0]
+        else {
+            panic!("{:?}", sinks[0])
+        };
         assert_eq!(*location, Location::Row { row: 1 });
-        let dt = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("datetime");
+        let dt =
+            |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("datetime");
         assert_eq!(
             cells,
             &[
                 text("C1"),
-                Cell::Decimal { value: 1990, scale: 2 },
+                Cell::Decimal {
+                    value: 1990,
+                    scale: 2
+                },
                 Cell::Date(NaiveDate::from_ymd_opt(2024, 3, 14).expect("date")),
                 // The UTC wall time of the instant, whatever the zone.
                 Cell::DateTime(dt("2024-03-09 16:00:00.123456")),
@@ -535,11 +744,31 @@ mod tests {
         );
         assert_eq!(raw, "C1,19.90,2024-03-14,2024-03-09 16:00:00,7,true,a");
         // Row 2 is all nulls except the dictionary column.
-        let Event::Row { cells, .. } = &sinks[0][1] else { panic!("{:?}", sinks[0]) };
-        assert_eq!(cells[..6], [Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]);
-        let Event::Row { location, cells, .. } = &sinks[1][0] else { panic!("{:?}", sinks[1]) };
+        let Event::Row { cells, .. } = &sinks[0][1] else {
+            panic!("{:?}", sinks[0])
+        };
+        assert_eq!(
+            cells[..6],
+            [
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty
+            ]
+        );
+        let Event::Row {
+            location, cells, ..
+        } = &sinks[1][0]
+        else {
+            panic!("{:?}", sinks[1])
+        };
         assert_eq!(*location, Location::Row { row: 3 });
-        assert_eq!(cells[2], Cell::Date(NaiveDate::from_ymd_opt(1970, 1, 1).expect("date")));
+        assert_eq!(
+            cells[2],
+            Cell::Date(NaiveDate::from_ymd_opt(1970, 1, 1).expect("date"))
+        );
         assert_eq!(cells[3], Cell::DateTime(dt("1969-12-31 23:59:59.999999")));
         assert_eq!(cells[4], Cell::Int(i64::MIN));
     }
@@ -550,38 +779,114 @@ mod tests {
         let path = write(
             &dir,
             vec![
-                ("a", Arc::new(StringArray::from(vec![None, Some("x")])) as ArrayRef),
-                ("t", Arc::new(TimestampSecondArray::from(vec![None, Some(0)]))),
-                ("b", Arc::new(BinaryArray::from(vec![None, Some(&[0xff_u8, 0xfe][..])]))),
-                ("u", Arc::new(PrimitiveArray::<UInt64Type>::from(vec![None, Some(u64::MAX)]))),
+                (
+                    "a",
+                    Arc::new(StringArray::from(vec![None, Some("x")])) as ArrayRef,
+                ),
+                (
+                    "t",
+                    Arc::new(TimestampSecondArray::from(vec![None, Some(0)])),
+                ),
+                (
+                    "b",
+                    Arc::new(BinaryArray::from(vec![None, Some(&[0xff_u8, 0xfe][..])])),
+                ),
+                (
+                    "u",
+                    Arc::new(PrimitiveArray::<UInt64Type>::from(vec![
+                        None,
+                        Some(u64::MAX),
+                    ])),
+                ),
             ],
             10,
         );
         let (_, sinks, _) = read(&path).expect("reads");
         assert_eq!(sinks[0][0], Event::Blank(Location::Row { row: 1 }));
-        let Event::Row { cells, .. } = &sinks[0][1] else { panic!("{:?}", sinks[0]) };
+        let Event::Row { cells, .. } = &sinks[0][1] else {
+            panic!("{:?}", sinks[0])
+        };
         assert_eq!(
             cells,
             &[
                 text("x"),
                 Cell::DateTime(dt0()),
                 Cell::Error("binary value of 2 bytes is not UTF-8 text".into()),
-                Cell::Decimal { value: i128::from(u64::MAX), scale: 0 },
+                Cell::Decimal {
+                    value: i128::from(u64::MAX),
+                    scale: 0
+                },
             ]
         );
     }
 
     fn dt0() -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("epoch")
+        NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("epoch")
+    }
+
+    #[test]
+    fn snippet_text_matches_cell_text() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        let cells = [
+            Cell::Int(0),
+            Cell::Int(-42),
+            Cell::Int(i64::MIN),
+            Cell::Decimal {
+                value: 1990,
+                scale: 2,
+            },
+            Cell::Decimal {
+                value: -5,
+                scale: 3,
+            },
+            Cell::Decimal { value: 0, scale: 2 },
+            Cell::Decimal {
+                value: i128::MIN + 1,
+                scale: 38,
+            },
+            Cell::Decimal {
+                value: 12,
+                scale: 0,
+            },
+            Cell::Decimal {
+                value: 12,
+                scale: -2,
+            },
+            Cell::Date(date(2024, 3, 9)),
+            Cell::Date(date(7, 1, 1)),
+            Cell::Date(date(-1, 12, 31)),
+            Cell::Date(date(12345, 1, 1)),
+            Cell::DateTime(
+                date(1999, 12, 31)
+                    .and_hms_nano_opt(23, 59, 58, 999_999_999)
+                    .expect("time"),
+            ),
+            Cell::Float(0.1),
+            Cell::Bool(false),
+            text("文本"),
+            Cell::Empty,
+            Cell::Error("#N/A".into()),
+        ];
+        for cell in cells {
+            let mut out = String::new();
+            push_text(&mut out, &cell);
+            assert_eq!(out, cell.to_text(), "{cell:?}");
+        }
     }
 
     #[test]
     fn list_columns_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let list = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1), Some(2)])]);
+        let list =
+            ListArray::from_iter_primitive::<Int32Type, _, _>(vec![Some(vec![Some(1), Some(2)])]);
         let path = write(
             &dir,
-            vec![("id", Arc::new(StringArray::from(vec!["C1"])) as ArrayRef), ("tags", Arc::new(list))],
+            vec![
+                ("id", Arc::new(StringArray::from(vec!["C1"])) as ArrayRef),
+                ("tags", Arc::new(list)),
+            ],
             10,
         );
         let err = read(&path).expect_err("refused");
@@ -593,18 +898,28 @@ mod tests {
     fn truncated_and_damaged_files_are_corrupt_not_panics() {
         let dir = tempfile::tempdir().expect("tempdir");
         let ids: Vec<String> = (0..5000).map(|i| format!("customer-{i}")).collect();
-        let path = write(&dir, vec![("id", Arc::new(StringArray::from(ids)) as ArrayRef)], 1000);
+        let path = write(
+            &dir,
+            vec![("id", Arc::new(StringArray::from(ids)) as ArrayRef)],
+            1000,
+        );
         let whole = std::fs::read(&path).expect("read");
 
         std::fs::write(&path, &whole[..whole.len() / 2]).expect("write");
-        assert_eq!(read(&path).expect_err("refused").reason, Reason::CorruptParquet);
+        assert_eq!(
+            read(&path).expect_err("refused").reason,
+            Reason::CorruptParquet
+        );
 
         // The footer intact but its length pointing nowhere.
         let mut bad = whole.clone();
         let n = bad.len();
         bad[n - 8..n - 4].copy_from_slice(&u32::MAX.to_le_bytes());
         std::fs::write(&path, &bad).expect("write");
-        assert_eq!(read(&path).expect_err("refused").reason, Reason::CorruptParquet);
+        assert_eq!(
+            read(&path).expect_err("refused").reason,
+            Reason::CorruptParquet
+        );
 
         // Garbage in the data pages, and in the footer, byte by byte.
         for at in [8, 100, 4000, n / 2, n - 40, n - 20, n - 12] {
@@ -618,9 +933,33 @@ mod tests {
             }
         }
 
+        // A small deterministic fuzz: every outcome is rows or a refusal, never a panic.
+        let rounds: u64 = std::env::var("KEHU_PARQUET_FUZZ_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..rounds {
+            let mut bad = whole.clone();
+            for _ in 0..4 {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let at = 4 + (state >> 33) as usize % (n - 12);
+                bad[at] ^= (state >> 8) as u8 | 1;
+            }
+            std::fs::write(&path, &bad).expect("write");
+            if let Err(e) = read(&path) {
+                assert!(matches!(e.reason, Reason::CorruptParquet), "{e}");
+            }
+        }
+
         std::fs::write(&path, b"").expect("write");
         assert_eq!(read(&path).expect_err("refused").reason, Reason::EmptyFile);
         std::fs::write(&path, b"id,amount\n").expect("write");
-        assert_eq!(read(&path).expect_err("refused").reason, Reason::WrongFormat);
+        assert_eq!(
+            read(&path).expect_err("refused").reason,
+            Reason::WrongFormat
+        );
     }
 }

@@ -4,7 +4,7 @@
 use crate::chunk_builder::WARNING_EXAMPLES;
 use crate::merge::Merged;
 use crate::quarantine::QuarantineEntry;
-use arrow::array::{Array, AsArray};
+use arrow::array::AsArray;
 use arrow::datatypes::{Decimal128Type, UInt64Type};
 use kehu_domain::{Location, Money, Reason};
 use std::collections::HashSet;

@@ -13,8 +13,8 @@
 //! to the sinks. Empty rows between the header and the last row with a value are sent as
 //! blanks; empty rows after it do not exist in the file.
 
-use crate::source::{Cell, Header, RawRow, Rejected, RowSink, SinkFactory};
 use crate::ImportError;
+use crate::source::{Cell, Header, RawRow, Rejected, RowSink, SinkFactory};
 use calamine::{DataRef, Dimensions, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
 use chrono::{Duration, NaiveDate, NaiveTime};
 use kehu_domain::{Location, Reason};
@@ -118,12 +118,21 @@ pub fn read_xlsx<F: SinkFactory>(
         .map_err(|e| workbook_error(path, &e))?;
     let declared = cells.dimensions();
     let dimension = (
-        declared.end.0.saturating_sub(declared.start.0).saturating_add(1),
-        declared.end.1.saturating_sub(declared.start.1).saturating_add(1),
+        declared
+            .end
+            .0
+            .saturating_sub(declared.start.0)
+            .saturating_add(1),
+        declared
+            .end
+            .1
+            .saturating_sub(declared.start.1)
+            .saturating_add(1),
     );
     let mut rows = SheetRows {
         cells,
         pending: None,
+        finished: false,
         cells_seen: 0,
         last_row: None,
         is_1904: date_system_1904,
@@ -131,7 +140,11 @@ pub fn read_xlsx<F: SinkFactory>(
         sheet: &chosen,
         limits,
     };
-    rows.check_span(u64::from(dimension.0), u64::from(dimension.1), "declares a used range of")?;
+    rows.check_span(
+        u64::from(dimension.0),
+        u64::from(dimension.1),
+        "declares a used range of",
+    )?;
 
     // The header is chosen among the first non-empty rows, so those are held until it is.
     let mut held = Vec::new();
@@ -143,12 +156,23 @@ pub fn read_xlsx<F: SinkFactory>(
         }
     }
     let Some(header_at) = pick_header(&held) else {
-        return Err(ImportError::new(path, Reason::EmptyFile, format!("sheet `{chosen}` has no values")));
+        return Err(ImportError::new(
+            path,
+            Reason::EmptyFile,
+            format!("sheet `{chosen}` has no values"),
+        ));
     };
     let (header_row, header_cells) = &held[header_at];
     let header_row = *header_row;
-    let first_col = header_cells.iter().find(|(_, c)| !c.is_blank()).map_or(0, |(c, _)| *c);
-    let last_col = header_cells.iter().rev().find(|(_, c)| !c.is_blank()).map_or(0, |(c, _)| *c);
+    let first_col = header_cells
+        .iter()
+        .find(|(_, c)| !c.is_blank())
+        .map_or(0, |(c, _)| *c);
+    let last_col = header_cells
+        .iter()
+        .rev()
+        .find(|(_, c)| !c.is_blank())
+        .map_or(0, |(c, _)| *c);
     let mut names = vec![String::new(); (last_col - first_col) as usize + 1];
     for (col, cell) in header_cells {
         if (first_col..=last_col).contains(col) {
@@ -159,20 +183,35 @@ pub fn read_xlsx<F: SinkFactory>(
         return Err(ImportError::new(
             path,
             Reason::MergedCells,
-            format!("cells {} of sheet `{chosen}` are merged below the header row", range_ref(m)),
+            format!(
+                "cells {} of sheet `{chosen}` are merged below the header row",
+                range_ref(m)
+            ),
         )
-        .at(Location::Cell { sheet: chosen.clone(), row: u64::from(m.start.0) + 1 })
+        .at(Location::Cell {
+            sheet: chosen.clone(),
+            row: u64::from(m.start.0) + 1,
+        })
         .hint("unmerge or fill the cells"));
     }
 
     let width = names.len();
     let header = Header {
         names,
-        location: Location::Cell { sheet: chosen.clone(), row: u64::from(header_row) + 1 },
+        location: Location::Cell {
+            sheet: chosen.clone(),
+            row: u64::from(header_row) + 1,
+        },
     };
     let factory = prepare(&header)?;
     let mut sink = factory.sink();
-    let mut emitter = Emitter { sheet: &chosen, header_row, first_col, width, last_emitted: header_row };
+    let mut emitter = Emitter {
+        sheet: &chosen,
+        header_row,
+        first_col,
+        width,
+        last_emitted: header_row,
+    };
     for (row, cells) in held.drain(header_at + 1..) {
         rows.check_span(u64::from(row - header_row), width as u64, "spans")?;
         emitter.emit(&mut sink, row, cells);
@@ -209,7 +248,11 @@ fn check_container(path: &Path, limits: &XlsxLimits) -> Result<(), ImportError> 
         }
     }
     if got == 0 {
-        return Err(ImportError::new(path, Reason::EmptyFile, "the file is empty"));
+        return Err(ImportError::new(
+            path,
+            Reason::EmptyFile,
+            "the file is empty",
+        ));
     }
     if magic == OLE2_MAGIC {
         return Err(ImportError::new(
@@ -220,20 +263,39 @@ fn check_container(path: &Path, limits: &XlsxLimits) -> Result<(), ImportError> 
         .hint("open it in Excel, remove the password if any, and save it as .xlsx"));
     }
     if !magic.starts_with(b"PK") {
-        return Err(ImportError::new(path, Reason::WrongFormat, "an .xlsx file is a zip archive; this one is not"));
+        return Err(ImportError::new(
+            path,
+            Reason::WrongFormat,
+            "an .xlsx file is a zip archive; this one is not",
+        ));
     }
     let archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
-        ImportError::new(path, Reason::WrongFormat, format!("the zip archive of the workbook is broken: {e}"))
+        ImportError::new(
+            path,
+            Reason::WrongFormat,
+            format!("the zip archive of the workbook is broken: {e}"),
+        )
     })?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive
-            .by_index_data(i)
-            .map_err(|e| ImportError::new(path, Reason::WrongFormat, format!("zip entry {i} is broken: {e}")))?;
-        let name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("entry {i}"));
+        let entry = archive.by_index_data(i).map_err(|e| {
+            ImportError::new(
+                path,
+                Reason::WrongFormat,
+                format!("zip entry {i} is broken: {e}"),
+            )
+        })?;
+        let name = entry
+            .name()
+            .map(|n| n.into_owned())
+            .unwrap_or_else(|_| format!("entry {i}"));
         if entry.encrypted() {
-            return Err(ImportError::new(path, Reason::UnsupportedWorkbook, format!("zip entry `{name}` is encrypted"))
-                .hint("remove the password in Excel and save again as .xlsx"));
+            return Err(ImportError::new(
+                path,
+                Reason::UnsupportedWorkbook,
+                format!("zip entry `{name}` is encrypted"),
+            )
+            .hint("remove the password in Excel and save again as .xlsx"));
         }
         let size = entry.size();
         let packed = entry.compressed_size();
@@ -263,11 +325,21 @@ fn check_container(path: &Path, limits: &XlsxLimits) -> Result<(), ImportError> 
     Ok(())
 }
 
-fn choose_sheet(path: &Path, sheets: &[(String, bool)], wanted: Option<&str>) -> Result<String, ImportError> {
+fn choose_sheet(
+    path: &Path,
+    sheets: &[(String, bool)],
+    wanted: Option<&str>,
+) -> Result<String, ImportError> {
     let listing = || {
         sheets
             .iter()
-            .map(|(n, visible)| if *visible { format!("`{n}`") } else { format!("`{n}` (hidden)") })
+            .map(|(n, visible)| {
+                if *visible {
+                    format!("`{n}`")
+                } else {
+                    format!("`{n}` (hidden)")
+                }
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -277,7 +349,10 @@ fn choose_sheet(path: &Path, sheets: &[(String, bool)], wanted: Option<&str>) ->
             None => Err(ImportError::new(
                 path,
                 Reason::SheetNotFound,
-                format!("there is no sheet `{wanted}`; the workbook has {}", listing()),
+                format!(
+                    "there is no sheet `{wanted}`; the workbook has {}",
+                    listing()
+                ),
             )
             .hint("--sheet NAME with one of those names")),
         };
@@ -288,7 +363,10 @@ fn choose_sheet(path: &Path, sheets: &[(String, bool)], wanted: Option<&str>) ->
         [] => Err(ImportError::new(
             path,
             Reason::SheetNotChosen,
-            format!("the workbook has no visible worksheet; it has {}", listing()),
+            format!(
+                "the workbook has no visible worksheet; it has {}",
+                listing()
+            ),
         )
         .hint("--sheet NAME")),
         many => Err(ImportError::new(
@@ -297,7 +375,10 @@ fn choose_sheet(path: &Path, sheets: &[(String, bool)], wanted: Option<&str>) ->
             format!(
                 "the workbook has {} visible sheets: {}",
                 many.len(),
-                many.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                many.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
         .hint("--sheet NAME")),
@@ -309,7 +390,8 @@ fn choose_sheet(path: &Path, sheets: &[(String, bool)], wanted: Option<&str>) ->
 fn pick_header(rows: &[(u32, Vec<(u32, Cell<'_>)>)]) -> Option<usize> {
     let filled = |cells: &[(u32, Cell<'_>)]| cells.iter().filter(|(_, c)| !c.is_blank()).count();
     let widest = rows.iter().map(|(_, cells)| filled(cells)).max()?;
-    rows.iter().position(|(_, cells)| filled(cells) * 2 >= widest && widest > 0)
+    rows.iter()
+        .position(|(_, cells)| filled(cells) * 2 >= widest && widest > 0)
 }
 
 /// A cell with its 0-based (row, column).
@@ -322,6 +404,8 @@ type SheetRow<'a> = (u32, Vec<(u32, Cell<'a>)>);
 struct SheetRows<'a, 'p> {
     cells: calamine::XlsxCellReader<'a, BufReader<File>>,
     pending: Option<PlacedCell<'a>>,
+    /// The reader returned the end of `sheetData`; asking again would read past it.
+    finished: bool,
     cells_seen: u64,
     last_row: Option<u32>,
     is_1904: bool,
@@ -335,16 +419,23 @@ impl<'a> SheetRows<'a, '_> {
         if let Some(p) = self.pending.take() {
             return Ok(Some(p));
         }
+        if self.finished {
+            return Ok(None);
+        }
         let Some(record) = self
             .cells
             .next_cell_with_formula_metadata()
             .map_err(|e| workbook_error(self.path, &e))?
         else {
+            self.finished = true;
             return Ok(None);
         };
         let (row, col) = record.pos;
         self.cells_seen += 1;
-        if col >= self.limits.max_columns || row >= EXCEL_MAX_ROWS || self.cells_seen > self.limits.max_cells {
+        if col >= self.limits.max_columns
+            || row >= EXCEL_MAX_ROWS
+            || self.cells_seen > self.limits.max_cells
+        {
             return Err(self.too_large(format!(
                 "has a cell at {}{} (cell {} of the sheet)",
                 column_letters(col as usize),
@@ -353,7 +444,9 @@ impl<'a> SheetRows<'a, '_> {
             )));
         }
         let cell = match record.value {
-            DataRef::Empty if record.formula.is_some() => Cell::Error("formula without a cached value".into()),
+            DataRef::Empty if record.formula.is_some() => {
+                Cell::Error("formula without a cached value".into())
+            }
             value => to_cell(value, self.is_1904),
         };
         Ok(Some(((row, col), cell)))
@@ -367,7 +460,11 @@ impl<'a> SheetRows<'a, '_> {
             return Err(ImportError::new(
                 self.path,
                 Reason::WrongFormat,
-                format!("sheet `{}` stores row {} after a later row", self.sheet, u64::from(row) + 1),
+                format!(
+                    "sheet `{}` stores row {} after a later row",
+                    self.sheet,
+                    u64::from(row) + 1
+                ),
             )
             .hint("open the workbook in Excel and save it again"));
         }
@@ -394,7 +491,9 @@ impl<'a> SheetRows<'a, '_> {
     }
 
     fn check_span(&self, rows: u64, cols: u64, what: &str) -> Result<(), ImportError> {
-        if cols > u64::from(self.limits.max_columns) || rows.saturating_mul(cols) > self.limits.max_cells {
+        if cols > u64::from(self.limits.max_columns)
+            || rows.saturating_mul(cols) > self.limits.max_cells
+        {
             return Err(self.too_large(format!("{what} {rows} rows × {cols} columns")));
         }
         Ok(())
@@ -409,7 +508,9 @@ impl<'a> SheetRows<'a, '_> {
                 self.sheet, self.limits.max_cells, self.limits.max_columns
             ),
         )
-        .hint("delete unused rows and columns (Ctrl+End shows the last used cell), or export as CSV")
+        .hint(
+            "delete unused rows and columns (Ctrl+End shows the last used cell), or export as CSV",
+        )
     }
 }
 
@@ -424,15 +525,25 @@ struct Emitter<'s> {
 
 impl Emitter<'_> {
     fn location(&self, row: u32) -> Location {
-        Location::Cell { sheet: self.sheet.to_string(), row: u64::from(row) + 1 }
+        Location::Cell {
+            sheet: self.sheet.to_string(),
+            row: u64::from(row) + 1,
+        }
     }
 
     fn emit(&mut self, sink: &mut impl RowSink, row: u32, cells: Vec<(u32, Cell<'_>)>) {
         debug_assert!(row > self.header_row);
         let location = self.location(row);
-        let raw = || cells.iter().map(|(_, c)| c.to_text()).collect::<Vec<_>>().join(",");
+        let raw = || {
+            cells
+                .iter()
+                .map(|(_, c)| c.to_text())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         let outside = cells.iter().find(|(c, cell)| {
-            !cell.is_blank() && (*c < self.first_col || (*c - self.first_col) as usize >= self.width)
+            !cell.is_blank()
+                && (*c < self.first_col || (*c - self.first_col) as usize >= self.width)
         });
         let blank = outside.is_none() && cells.iter().all(|(_, c)| c.is_blank());
         if !blank {
@@ -462,19 +573,34 @@ impl Emitter<'_> {
         }
         let mut dense = vec![Cell::Empty; self.width];
         for (col, cell) in cells {
-            if let Some(slot) = col.checked_sub(self.first_col).and_then(|i| dense.get_mut(i as usize)) {
+            if let Some(slot) = col
+                .checked_sub(self.first_col)
+                .and_then(|i| dense.get_mut(i as usize))
+            {
                 *slot = cell;
             }
         }
-        let raw = dense.iter().map(Cell::to_text).collect::<Vec<_>>().join(",");
-        sink.row(RawRow { location, byte_offset: None, cells: dense, raw: Cow::Owned(raw), reader_notes: vec![] });
+        let raw = dense
+            .iter()
+            .map(Cell::to_text)
+            .collect::<Vec<_>>()
+            .join(",");
+        sink.row(RawRow {
+            location,
+            byte_offset: None,
+            cells: dense,
+            raw: Cow::Owned(raw),
+            reader_notes: vec![],
+        });
     }
 }
 
 fn to_cell(value: DataRef<'_>, is_1904: bool) -> Cell<'_> {
     match value {
         DataRef::Empty => Cell::Empty,
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(Cow::Owned(s)),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            Cell::Text(Cow::Owned(s))
+        }
         DataRef::SharedString(s) => Cell::Text(Cow::Borrowed(s)),
         DataRef::Int(i) => Cell::Int(i),
         DataRef::Float(f) => Cell::Float(f),
@@ -493,7 +619,11 @@ const LAST_SERIAL_1900: i64 = 2_958_465;
 /// An Excel serial date in the workbook's date system (OOXML Part 4, "Date Representation").
 fn excel_date(serial: f64, is_1904: bool) -> Cell<'static> {
     let invalid = || Cell::Error(format!("invalid date serial {serial}"));
-    let last = if is_1904 { LAST_SERIAL_1900 - 1_462 } else { LAST_SERIAL_1900 };
+    let last = if is_1904 {
+        LAST_SERIAL_1900 - 1_462
+    } else {
+        LAST_SERIAL_1900
+    };
     if !serial.is_finite() || serial < 0.0 || serial >= (last + 1) as f64 {
         return invalid();
     }
@@ -505,7 +635,11 @@ fn excel_date(serial: f64, is_1904: bool) -> Cell<'static> {
     } else {
         match days {
             // Day 0 ("1900-01-00") carries times of day without a date.
-            0 if time_ms > 0 => return Cell::Text(Cow::Owned(time_of_day(time_ms).format("%H:%M:%S").to_string())),
+            0 if time_ms > 0 => {
+                return Cell::Text(Cow::Owned(
+                    time_of_day(time_ms).format("%H:%M:%S").to_string(),
+                ));
+            }
             0 | 60 => return invalid(),
             // Excel treats 1900 as a leap year, so serials after the phantom 29 February are
             // one day ahead of a day count from 1899-12-31.
@@ -524,8 +658,11 @@ fn excel_date(serial: f64, is_1904: bool) -> Cell<'static> {
 }
 
 fn time_of_day(ms: i64) -> NaiveTime {
-    NaiveTime::from_num_seconds_from_midnight_opt((ms / 1000) as u32, ((ms % 1000) * 1_000_000) as u32)
-        .unwrap_or(NaiveTime::MIN)
+    NaiveTime::from_num_seconds_from_midnight_opt(
+        (ms / 1000) as u32,
+        ((ms % 1000) * 1_000_000) as u32,
+    )
+    .unwrap_or(NaiveTime::MIN)
 }
 
 /// Excel column letters for a 0-based column: 0 → `A`, 26 → `AA`.
@@ -540,26 +677,44 @@ fn column_letters(col: usize) -> String {
 }
 
 fn range_ref(d: &Dimensions) -> String {
-    let cell = |(row, col): (u32, u32)| {
-        format!("{}{}", column_letters(col as usize), u64::from(row) + 1)
-    };
+    let cell =
+        |(row, col): (u32, u32)| format!("{}{}", column_letters(col as usize), u64::from(row) + 1);
     format!("{}:{}", cell(d.start), cell(d.end))
 }
 
 fn unreadable(path: &Path, e: &std::io::Error) -> ImportError {
-    ImportError::new(path, Reason::Unreadable, format!("cannot read the file: {e}"))
+    ImportError::new(
+        path,
+        Reason::Unreadable,
+        format!("cannot read the file: {e}"),
+    )
 }
 
 fn workbook_error(path: &Path, e: &XlsxError) -> ImportError {
     match e {
-        XlsxError::Password => ImportError::new(path, Reason::UnsupportedWorkbook, "the workbook is password-protected")
-            .hint("remove the password in Excel and save again as .xlsx"),
+        XlsxError::Password => ImportError::new(
+            path,
+            Reason::UnsupportedWorkbook,
+            "the workbook is password-protected",
+        )
+        .hint("remove the password in Excel and save again as .xlsx"),
         // zip refuses to inflate an entry past its declared size: a forged central directory.
-        _ if e.to_string().contains("larger than its declared uncompressed size") => {
-            ImportError::new(path, Reason::ArchiveTooLarge, format!("the workbook's zip archive is forged: {e}"))
+        _ if e
+            .to_string()
+            .contains("larger than its declared uncompressed size") =>
+        {
+            ImportError::new(
+                path,
+                Reason::ArchiveTooLarge,
+                format!("the workbook's zip archive is forged: {e}"),
+            )
         }
-        _ => ImportError::new(path, Reason::WrongFormat, format!("the workbook cannot be read: {e}"))
-            .hint("open it in Excel and save it again as .xlsx"),
+        _ => ImportError::new(
+            path,
+            Reason::WrongFormat,
+            format!("the workbook cannot be read: {e}"),
+        )
+        .hint("open it in Excel and save it again as .xlsx"),
     }
 }
 
@@ -577,11 +732,18 @@ mod tests {
     }
 
     fn sheet<'s>(name: &'s str, dimension: &str, rows: &str, merges: &str) -> Sheet<'s> {
-        let dimension = if dimension.is_empty() { String::new() } else { format!(r#"<dimension ref="{dimension}"/>"#) };
+        let dimension = if dimension.is_empty() {
+            String::new()
+        } else {
+            format!(r#"<dimension ref="{dimension}"/>"#)
+        };
         let merges = if merges.is_empty() {
             String::new()
         } else {
-            let refs: String = merges.split(' ').map(|m| format!(r#"<mergeCell ref="{m}"/>"#)).collect();
+            let refs: String = merges
+                .split(' ')
+                .map(|m| format!(r#"<mergeCell ref="{m}"/>"#))
+                .collect();
             format!(r#"<mergeCells count="1">{refs}</mergeCells>"#)
         };
         Sheet {
@@ -613,10 +775,16 @@ mod tests {
         format!(r#"<row r="{r}">{}</row>"#, cells.concat())
     }
 
-    fn write_xlsx(dir: &tempfile::TempDir, sheets: &[Sheet<'_>], date1904: bool, padding: usize) -> std::path::PathBuf {
+    fn write_xlsx(
+        dir: &tempfile::TempDir,
+        sheets: &[Sheet<'_>],
+        date1904: bool,
+        padding: usize,
+    ) -> std::path::PathBuf {
         let path = dir.path().join("book.xlsx");
         let mut zip = zip::ZipWriter::new(File::create(&path).expect("create"));
-        let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let opts =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         let mut put = |name: &str, body: &str| {
             zip.start_file(name, opts).expect("start");
             zip.write_all(body.as_bytes()).expect("write");
@@ -630,7 +798,10 @@ mod tests {
                 r#"<Override PartName="/xl/worksheets/sheet{id}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
             ));
             let state = if sh.hidden { r#" state="hidden""# } else { "" };
-            entries.push_str(&format!(r#"<sheet name="{}" sheetId="{id}"{state} r:id="rId{id}"/>"#, sh.name));
+            entries.push_str(&format!(
+                r#"<sheet name="{}" sheetId="{id}"{state} r:id="rId{id}"/>"#,
+                sh.name
+            ));
             rels.push_str(&format!(
                 r#"<Relationship Id="rId{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{id}.xml"/>"#
             ));
@@ -645,7 +816,11 @@ mod tests {
             "_rels/.rels",
             r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
         );
-        let pr = if date1904 { r#"<workbookPr date1904="1"/>"# } else { "<workbookPr/>" };
+        let pr = if date1904 {
+            r#"<workbookPr date1904="1"/>"#
+        } else {
+            "<workbookPr/>"
+        };
         put(
             "xl/workbook.xml",
             &format!(
@@ -665,13 +840,20 @@ mod tests {
         );
         for (i, sh) in sheets.iter().enumerate() {
             let pad = " ".repeat(padding);
-            put(&format!("xl/worksheets/sheet{}.xml", i + 1), &format!("{}<!--{pad}-->", sh.xml));
+            put(
+                &format!("xl/worksheets/sheet{}.xml", i + 1),
+                &format!("{}<!--{pad}-->", sh.xml),
+            );
         }
         zip.finish().expect("finish");
         path
     }
 
-    fn read(path: &Path, name: Option<&str>, limits: &XlsxLimits) -> Result<(Header, Vec<Event>, XlsxInfo), ImportError> {
+    fn read(
+        path: &Path,
+        name: Option<&str>,
+        limits: &XlsxLimits,
+    ) -> Result<(Header, Vec<Event>, XlsxInfo), ImportError> {
         let mut header = None;
         let (_, sinks, info) = read_xlsx(path, name, limits, |h| {
             header = Some(h.clone());
@@ -681,11 +863,20 @@ mod tests {
     }
 
     fn at(sheet: &str, row: u64) -> Location {
-        Location::Cell { sheet: sheet.into(), row }
+        Location::Cell {
+            sheet: sheet.into(),
+            row,
+        }
     }
 
     fn two_rows(name: &str) -> Sheet<'_> {
-        sheet(name, "A1:B2", &(row(1, &[s("A1", "id"), s("B1", "amount")]) + &row(2, &[s("A2", "C1"), n("B2", "19.9", 0)])), "")
+        sheet(
+            name,
+            "A1:B2",
+            &(row(1, &[s("A1", "id"), s("B1", "amount")])
+                + &row(2, &[s("A2", "C1"), n("B2", "19.9", 0)])),
+            "",
+        )
     }
 
     #[test]
@@ -694,13 +885,23 @@ mod tests {
         let path = write_xlsx(&dir, &[hidden(two_rows("Old")), two_rows("Data")], false, 0);
         let (header, events, info) = read(&path, None, &XlsxLimits::default()).expect("reads");
         assert_eq!(info.sheet, "Data");
-        assert_eq!(info.sheets, [("Old".to_string(), false), ("Data".to_string(), true)]);
-        assert_eq!((info.header_row, info.dimension, info.date_system_1904), (1, (2, 2), false));
+        assert_eq!(
+            info.sheets,
+            [("Old".to_string(), false), ("Data".to_string(), true)]
+        );
+        assert_eq!(
+            (info.header_row, info.dimension, info.date_system_1904),
+            (1, (2, 2), false)
+        );
         assert_eq!(header.names, ["id", "amount"]);
         assert_eq!(header.location, at("Data", 1));
         assert_eq!(
             events,
-            [Event::Row { location: at("Data", 2), cells: vec![text("C1"), Cell::Float(19.9)], raw: "C1,19.9".into() }]
+            [Event::Row {
+                location: at("Data", 2),
+                cells: vec![text("C1"), Cell::Float(19.9)],
+                raw: "C1,19.9".into()
+            }]
         );
         // Named explicitly, a hidden sheet is read.
         let (_, _, info) = read(&path, Some("Old"), &XlsxLimits::default()).expect("reads");
@@ -710,15 +911,30 @@ mod tests {
     #[test]
     fn several_visible_sheets_need_a_choice() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = write_xlsx(&dir, &[two_rows("一月"), two_rows("二月"), hidden(two_rows("x"))], false, 0);
+        let path = write_xlsx(
+            &dir,
+            &[two_rows("一月"), two_rows("二月"), hidden(two_rows("x"))],
+            false,
+            0,
+        );
         let err = read(&path, None, &XlsxLimits::default()).expect_err("refused");
         assert_eq!(err.reason, Reason::SheetNotChosen);
-        assert!(err.message.contains("`一月`, `二月`") && !err.message.contains("`x`"), "{}", err.message);
+        assert!(
+            err.message.contains("`一月`, `二月`") && !err.message.contains("`x`"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.hint.as_deref(), Some("--sheet NAME"));
         let err = read(&path, Some("三月"), &XlsxLimits::default()).expect_err("refused");
         assert_eq!(err.reason, Reason::SheetNotFound);
         assert!(err.message.contains("`x` (hidden)"), "{}", err.message);
-        assert_eq!(read(&path, Some("二月"), &XlsxLimits::default()).expect("reads").2.sheet, "二月");
+        assert_eq!(
+            read(&path, Some("二月"), &XlsxLimits::default())
+                .expect("reads")
+                .2
+                .sheet,
+            "二月"
+        );
     }
 
     #[test]
@@ -766,7 +982,8 @@ mod tests {
     #[test]
     fn the_1904_date_system_is_respected() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let rows = row(1, &[s("A1", "d")]) + &row(2, &[n("A2", "0", 1)]) + &row(3, &[n("A3", "45000", 1)]);
+        let rows =
+            row(1, &[s("A1", "d")]) + &row(2, &[n("A2", "0", 1)]) + &row(3, &[n("A3", "45000", 1)]);
         let path = write_xlsx(&dir, &[sheet("S", "", &rows, "")], true, 0);
         let (_, events, info) = read(&path, None, &XlsxLimits::default()).expect("reads");
         assert!(info.date_system_1904);
@@ -774,8 +991,14 @@ mod tests {
             Event::Row { cells, .. } => cells[0].clone(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(first(&events[0]), Cell::Date(NaiveDate::from_ymd_opt(1904, 1, 1).expect("date")));
-        assert_eq!(first(&events[1]), Cell::Date(NaiveDate::from_ymd_opt(2027, 3, 16).expect("date")));
+        assert_eq!(
+            first(&events[0]),
+            Cell::Date(NaiveDate::from_ymd_opt(1904, 1, 1).expect("date"))
+        );
+        assert_eq!(
+            first(&events[1]),
+            Cell::Date(NaiveDate::from_ymd_opt(2027, 3, 16).expect("date"))
+        );
     }
 
     #[test]
@@ -785,7 +1008,10 @@ mod tests {
             row(1, &[s("A1", "Sales 2024")]),
             row(3, &[s("B3", "id"), s("C3", "name"), s("D3", "amount")]),
             row(4, &[s("B4", "C1"), s("D4", "5")]),
-            row(6, &[s("B6", "C2"), s("C6", "Li"), s("D6", "6"), s("F6", "note")]),
+            row(
+                6,
+                &[s("B6", "C2"), s("C6", "Li"), s("D6", "6"), s("F6", "note")],
+            ),
             row(7, &[s("C7", " ")]),
             row(8, &[s("B8", "C3")]),
             row(9, &[s("B9", "")]),
@@ -799,11 +1025,23 @@ mod tests {
         assert_eq!(
             events,
             [
-                Event::Row { location: at("S", 4), cells: vec![text("C1"), Cell::Empty, text("5")], raw: "C1,,5".into() },
+                Event::Row {
+                    location: at("S", 4),
+                    cells: vec![text("C1"), Cell::Empty, text("5")],
+                    raw: "C1,,5".into()
+                },
                 Event::Blank(at("S", 5)),
-                Event::Rejected(Reason::TooManyColumns, at("S", 6), "cell S!F6 holds a value but its column has no header".into()),
+                Event::Rejected(
+                    Reason::TooManyColumns,
+                    at("S", 6),
+                    "cell S!F6 holds a value but its column has no header".into()
+                ),
                 Event::Blank(at("S", 7)),
-                Event::Row { location: at("S", 8), cells: vec![text("C3"), Cell::Empty, Cell::Empty], raw: "C3,,".into() },
+                Event::Row {
+                    location: at("S", 8),
+                    cells: vec![text("C3"), Cell::Empty, Cell::Empty],
+                    raw: "C3,,".into()
+                },
             ]
         );
     }
@@ -811,7 +1049,9 @@ mod tests {
     #[test]
     fn merged_cells_below_the_header_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let rows = row(1, &[s("A1", "id"), s("B1", "x")]) + &row(2, &[s("A2", "C1")]) + &row(3, &[s("A3", "C2")]);
+        let rows = row(1, &[s("A1", "id"), s("B1", "x")])
+            + &row(2, &[s("A2", "C1")])
+            + &row(3, &[s("A3", "C2")]);
         let path = write_xlsx(&dir, &[sheet("S", "A1:B3", &rows, "B2:B3")], false, 0);
         let err = read(&path, None, &XlsxLimits::default()).expect_err("refused");
         assert_eq!(err.reason, Reason::MergedCells);
@@ -834,9 +1074,14 @@ mod tests {
         assert_eq!(err.reason, Reason::SheetTooLarge);
         assert!(err.message.contains("XFD2"), "{}", err.message);
         // So does a used range that outgrows the cell budget row by row.
-        let rows = row(1, &[s("A1", "a"), s("B1", "b")]) + &row(2, &[s("A2", "1")]) + &row(40, &[s("A40", "2")]);
+        let rows = row(1, &[s("A1", "a"), s("B1", "b")])
+            + &row(2, &[s("A2", "1")])
+            + &row(40, &[s("A40", "2")]);
         let path = write_xlsx(&dir, &[sheet("S", "", &rows, "")], false, 0);
-        let limits = XlsxLimits { max_cells: 50, ..XlsxLimits::default() };
+        let limits = XlsxLimits {
+            max_cells: 50,
+            ..XlsxLimits::default()
+        };
         let err = read(&path, None, &limits).expect_err("refused");
         assert_eq!(err.reason, Reason::SheetTooLarge);
     }
@@ -845,9 +1090,18 @@ mod tests {
     fn zip_bombs_are_refused_before_parsing() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = write_xlsx(&dir, &[two_rows("S")], false, 200_000);
-        let limits = XlsxLimits { max_uncompressed_bytes: 100_000, ..XlsxLimits::default() };
-        assert_eq!(read(&path, None, &limits).expect_err("refused").reason, Reason::ArchiveTooLarge);
-        let limits = XlsxLimits { ratio_applies_above: 100_000, ..XlsxLimits::default() };
+        let limits = XlsxLimits {
+            max_uncompressed_bytes: 100_000,
+            ..XlsxLimits::default()
+        };
+        assert_eq!(
+            read(&path, None, &limits).expect_err("refused").reason,
+            Reason::ArchiveTooLarge
+        );
+        let limits = XlsxLimits {
+            ratio_applies_above: 100_000,
+            ..XlsxLimits::default()
+        };
         let err = read(&path, None, &limits).expect_err("refused");
         assert_eq!(err.reason, Reason::ArchiveTooLarge);
         assert!(err.message.contains("sheet1.xml"), "{}", err.message);
@@ -861,7 +1115,9 @@ mod tests {
         let path = dir.path().join("x.xlsx");
         let reason = |bytes: &[u8]| {
             std::fs::write(&path, bytes).expect("write");
-            read(&path, None, &XlsxLimits::default()).expect_err("refused").reason
+            read(&path, None, &XlsxLimits::default())
+                .expect_err("refused")
+                .reason
         };
         let mut ole = OLE2_MAGIC.to_vec();
         ole.extend([0; 504]);

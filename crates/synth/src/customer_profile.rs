@@ -29,17 +29,36 @@ impl CustomerProfile {
         let phone = phone(rng, labels.lang);
         let noise: f64 = StandardNormal.sample(rng);
         let age_years = (38.0 + 12.0 * noise).clamp(18.0, 80.0);
-        let birth_day = i64::from(window_days) - (age_years * 365.25) as i64 - rng.random_range(0..365);
+        let birth_day =
+            i64::from(window_days) - (age_years * 365.25) as i64 - rng.random_range(0..365);
         let u: f64 = rng.random();
         let owner = 1 + (f64::from(OWNERS) * u * u) as u32;
-        CustomerProfile { name, phone, gender, birth_day, owner }
+        CustomerProfile {
+            name,
+            phone,
+            gender,
+            birth_day,
+            owner,
+        }
     }
 
     /// Writes the `customers.csv` line of a customer.
-    pub(crate) fn write_csv(&self, out: &mut Vec<u8>, id: u32, sim: &CustomerSim, format: &TextFormat, labels: &Labels) {
+    pub(crate) fn write_csv(
+        &self,
+        out: &mut Vec<u8>,
+        id: u32,
+        sim: &CustomerSim,
+        format: &TextFormat,
+        labels: &Labels,
+    ) {
         format.push_customer_id(out, id);
         out.push(b',');
-        out.extend_from_slice(format.date(i64::from(sim.signup_day)).to_string().as_bytes());
+        out.extend_from_slice(
+            format
+                .date(i64::from(sim.signup_day))
+                .to_string()
+                .as_bytes(),
+        );
         out.push(b',');
         out.extend_from_slice(self.name.as_bytes());
         out.push(b',');
@@ -49,9 +68,20 @@ impl CustomerProfile {
         out.push(b',');
         out.extend_from_slice(format.date(self.birth_day).to_string().as_bytes());
         out.push(b',');
-        out.extend_from_slice(labels.cities.get(usize::from(sim.city)).copied().unwrap_or_default().as_bytes());
+        out.extend_from_slice(
+            labels
+                .cities
+                .get(usize::from(sim.city))
+                .copied()
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         out.push(b',');
-        let region = labels.regions.get(usize::from(city_region(sim.city))).copied().unwrap_or_default();
+        let region = labels
+            .regions
+            .get(usize::from(city_region(sim.city)))
+            .copied()
+            .unwrap_or_default();
         out.extend_from_slice(region.as_bytes());
         out.push(b',');
         out.push(b'S');

@@ -30,7 +30,13 @@ impl Event {
     const DAY_SHIFT: u32 = 40;
 
     fn purchase(customer: u32, day: u32, seq: u16, lines: u8) -> Self {
-        Event { key: u64::from(day) << Self::DAY_SHIFT, customer, seq, lines, tag: 0 }
+        Event {
+            key: u64::from(day) << Self::DAY_SHIFT,
+            customer,
+            seq,
+            lines,
+            tag: 0,
+        }
     }
 
     /// Days since the window's first day.
@@ -54,7 +60,11 @@ impl Event {
 
     /// Transaction rows the event writes.
     pub(crate) fn rows(&self) -> u64 {
-        if self.is_return() { 1 } else { u64::from(self.lines) }
+        if self.is_return() {
+            1
+        } else {
+            u64::from(self.lines)
+        }
     }
 
     /// Order within one customer's history: by day, then purchase number, purchase first.
@@ -92,7 +102,12 @@ pub(crate) struct CustomerSim {
 impl CustomerSim {
     /// Simulates customer `index` and appends their purchases and returns to `events`, in time
     /// order of the purchases (returns follow their purchase).
-    pub(crate) fn simulate(population: &Population, streams: &Streams, index: u32, events: &mut Vec<Event>) -> Self {
+    pub(crate) fn simulate(
+        population: &Population,
+        streams: &Streams,
+        index: u32,
+        events: &mut Vec<Event>,
+    ) -> Self {
         let mut rng = streams.customer(index);
         let window = population.window_days;
         let potential = rng.random::<f64>() < POTENTIAL_SHARE;
@@ -105,7 +120,11 @@ impl CustomerSim {
         let preferred_channel = population.channels.sample(&mut rng) as u8;
         let city = population.cities.sample(&mut rng) as u8;
         let discount_rate = 0.03 + 0.6 * population.discount_affinity.sample(&mut rng);
-        let lag = if potential { 0 } else { geometric_failures(&mut rng, 0.08, 365) };
+        let lag = if potential {
+            0
+        } else {
+            geometric_failures(&mut rng, 0.08, 365)
+        };
         let mut sim = CustomerSim {
             lambda,
             p,
@@ -149,7 +168,14 @@ impl CustomerSim {
 }
 
 /// Appends a purchase and, for some, the later return of one of its lines.
-fn push_purchase(rng: &mut impl Rng, events: &mut Vec<Event>, index: u32, day: u32, seq: u16, window: u32) {
+fn push_purchase(
+    rng: &mut impl Rng,
+    events: &mut Vec<Event>,
+    index: u32,
+    day: u32,
+    seq: u16,
+    window: u32,
+) {
     let lines = 1 + geometric_failures(rng, LINE_P, u32::from(MAX_LINES) - 1) as u8;
     let mut purchase = Event::purchase(index, day, seq, lines);
     if rng.random::<f64>() < RETURN_SHARE {
@@ -186,7 +212,9 @@ mod tests {
         let population = Population::new(TruthModel::default(), 1461).expect("valid");
         let streams = Streams::new(11);
         let mut events = Vec::new();
-        let sims = (0..n).map(|i| CustomerSim::simulate(&population, &streams, i, &mut events)).collect();
+        let sims = (0..n)
+            .map(|i| CustomerSim::simulate(&population, &streams, i, &mut events))
+            .collect();
         (sims, events)
     }
 
@@ -199,17 +227,36 @@ mod tests {
         let close = |got: f64, want: f64, tol: f64, what: &str| {
             assert!((got / want - 1.0).abs() < tol, "{what}: {got} vs {want}");
         };
-        close(mean(&|s| s.lambda), model.r / model.alpha, 0.03, "mean lambda");
-        close(mean(&|s| s.p), model.a / (model.a + model.b), 0.03, "mean p");
+        close(
+            mean(&|s| s.lambda),
+            model.r / model.alpha,
+            0.03,
+            "mean lambda",
+        );
+        close(
+            mean(&|s| s.p),
+            model.a / (model.a + model.b),
+            0.03,
+            "mean p",
+        );
         close(mean(&|s| s.nu), model.q / model.gamma, 0.03, "mean nu");
-        close(mean(&|s| f64::from(u8::from(s.potential))), POTENTIAL_SHARE, 0.15, "potential share");
+        close(
+            mean(&|s| f64::from(u8::from(s.potential))),
+            POTENTIAL_SHARE,
+            0.15,
+            "potential share",
+        );
         // Purchases per buyer: the benchmark's 5.7 orders per customer over four years.
         let buyers = sims.iter().filter(|s| !s.potential).count() as f64;
         let purchases = events.iter().filter(|e| !e.is_return()).count() as f64;
         close(purchases / buyers, 5.7, 0.08, "orders per buyer");
         let returns = events.iter().filter(|e| e.is_return()).count() as f64;
         close(returns / purchases, RETURN_SHARE, 0.2, "return share");
-        let lines = events.iter().filter(|e| !e.is_return()).map(|e| f64::from(e.lines)).sum::<f64>();
+        let lines = events
+            .iter()
+            .filter(|e| !e.is_return())
+            .map(|e| f64::from(e.lines))
+            .sum::<f64>();
         close(lines / purchases, 1.0 / LINE_P, 0.03, "lines per order");
     }
 

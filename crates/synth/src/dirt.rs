@@ -54,7 +54,9 @@ impl DirtKind {
             DirtKind::DuplicateRow => "duplicate_row",
             DirtKind::BlankLine => "skipped_blank",
             DirtKind::SummaryRow => "summary_row",
-            DirtKind::CurrencySymbol | DirtKind::FullWidthDigits | DirtKind::DateFormat => "normalised",
+            DirtKind::CurrencySymbol | DirtKind::FullWidthDigits | DirtKind::DateFormat => {
+                "normalised"
+            }
             DirtKind::MissingCustomerId => "missing_value",
             DirtKind::InvalidDate => "invalid_date",
         }
@@ -91,7 +93,12 @@ pub(crate) struct Dirt {
 
 impl Dirt {
     pub(crate) fn new(rng: ChaCha8Rng, level: DirtLevel, lang: Lang) -> Self {
-        Dirt { rng, rate: level.row_rate(), lang, records: Vec::new() }
+        Dirt {
+            rng,
+            rate: level.row_rate(),
+            lang,
+            records: Vec::new(),
+        }
     }
 
     /// Whether the file gets a totals row at its end.
@@ -126,7 +133,10 @@ impl Dirt {
             Some((b'-', rest)) => ("-", rest),
             _ => ("", amount),
         };
-        let whole_len = digits.iter().position(|&b| b == b'.').unwrap_or(digits.len());
+        let whole_len = digits
+            .iter()
+            .position(|&b| b == b'.')
+            .unwrap_or(digits.len());
         let mut text = String::from(sign);
         let suffix = self.lang == Lang::Zh && self.rng.random::<f64>() < 0.3;
         if !suffix {
@@ -208,7 +218,9 @@ mod tests {
         assert_eq!(text(|o| d.currency(b"-1234.05", o)), "\"-¥1,234.05\"");
         assert_eq!(text(|o| d.currency(b"999.99", o)), "¥999.99");
         let mut zh = dirt(Lang::Zh);
-        let written: Vec<String> = (0..50).map(|_| text(|o| zh.currency(b"12.30", o))).collect();
+        let written: Vec<String> = (0..50)
+            .map(|_| text(|o| zh.currency(b"12.30", o)))
+            .collect();
         assert!(written.iter().all(|t| t == "¥12.30" || t == "12.30元"));
         assert!(written.iter().any(|t| t.ends_with('元')));
     }
@@ -221,7 +233,10 @@ mod tests {
             assert!(t == "2023/1/5" || t == "2023年1月5日", "{t}");
             let bad = text(|o| d.invalid_date(2023, o));
             let parts: Vec<u32> = bad.split('-').map(|p| p.parse().expect("digits")).collect();
-            assert!(chrono::NaiveDate::from_ymd_opt(parts[0] as i32, parts[1], parts[2]).is_none(), "{bad}");
+            assert!(
+                chrono::NaiveDate::from_ymd_opt(parts[0] as i32, parts[1], parts[2]).is_none(),
+                "{bad}"
+            );
         }
         assert_eq!(text(|o| full_width(b"-12.30", o)), "-１２.３０");
     }

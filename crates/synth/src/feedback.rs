@@ -1,7 +1,7 @@
+use crate::TruthModel;
 use crate::customer_sim::{CustomerSim, geometric_failures};
 use crate::labels::Labels;
 use crate::text_format::{TextFormat, push_u64};
-use crate::TruthModel;
 use kehu_domain::Lang;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
@@ -12,16 +12,53 @@ const FEEDBACK_SHARE: f64 = 0.25;
 const COMPLAINT_SHARE: f64 = 0.6;
 
 const COMMENTS_EN: [&[&str]; 4] = [
-    &["Terrible experience", "Item arrived damaged", "Too slow and nobody answered", "Will not order again"],
-    &["It was okay", "Average service", "Delivery could be faster", "Nothing special"],
-    &["Great service", "Fast delivery", "Very happy with the quality", "Will buy again", "Good value for money"],
-    &["Refund still not received", "Wrong item delivered", "Rude customer service", "Charged twice for one order"],
+    &[
+        "Terrible experience",
+        "Item arrived damaged",
+        "Too slow and nobody answered",
+        "Will not order again",
+    ],
+    &[
+        "It was okay",
+        "Average service",
+        "Delivery could be faster",
+        "Nothing special",
+    ],
+    &[
+        "Great service",
+        "Fast delivery",
+        "Very happy with the quality",
+        "Will buy again",
+        "Good value for money",
+    ],
+    &[
+        "Refund still not received",
+        "Wrong item delivered",
+        "Rude customer service",
+        "Charged twice for one order",
+    ],
 ];
 const COMMENTS_ZH: [&[&str]; 4] = [
-    &["体验很差", "商品到货有损坏", "太慢了，也没人回复", "不会再买了"],
+    &[
+        "体验很差",
+        "商品到货有损坏",
+        "太慢了，也没人回复",
+        "不会再买了",
+    ],
     &["还可以", "服务一般", "配送可以再快一点", "中规中矩"],
-    &["服务很好", "发货很快", "质量很满意", "还会再来买", "性价比高"],
-    &["退款一直没到账", "发错货了", "客服态度差", "一个订单扣了两次款"],
+    &[
+        "服务很好",
+        "发货很快",
+        "质量很满意",
+        "还会再来买",
+        "性价比高",
+    ],
+    &[
+        "退款一直没到账",
+        "发错货了",
+        "客服态度差",
+        "一个订单扣了两次款",
+    ],
 ];
 const COMPLAINT_COMMENTS: usize = 3;
 
@@ -66,18 +103,37 @@ impl FeedbackEntry {
             let noise: f64 = StandardNormal.sample(rng);
             let csat = (3.4 + mood + 0.9 * noise).round().clamp(1.0, 5.0) as u8;
             let nps_noise: f64 = StandardNormal.sample(rng);
-            let nps = (2.0 * f64::from(csat) - 1.0 + 1.2 * nps_noise).round().clamp(0.0, 10.0) as u8;
+            let nps = (2.0 * f64::from(csat) - 1.0 + 1.2 * nps_noise)
+                .round()
+                .clamp(0.0, 10.0) as u8;
             let complaint = csat <= 2 && rng.random::<f64>() < COMPLAINT_SHARE;
-            let band = if complaint { COMPLAINT_COMMENTS } else { score_band(csat) };
+            let band = if complaint {
+                COMPLAINT_COMMENTS
+            } else {
+                score_band(csat)
+            };
             let comment = rng.random_range(0..COMMENTS_EN[band].len()) as u8;
             if day < window_days {
-                out.push(FeedbackEntry { customer, day, csat, nps: (!complaint).then_some(nps), complaint, comment });
+                out.push(FeedbackEntry {
+                    customer,
+                    day,
+                    csat,
+                    nps: (!complaint).then_some(nps),
+                    complaint,
+                    comment,
+                });
             }
         }
     }
 
     /// Writes the entry as a `feedback.csv` line.
-    pub(crate) fn write_csv(&self, out: &mut Vec<u8>, id: u32, format: &TextFormat, labels: &Labels) {
+    pub(crate) fn write_csv(
+        &self,
+        out: &mut Vec<u8>,
+        id: u32,
+        format: &TextFormat,
+        labels: &Labels,
+    ) {
         format.push_customer_id(out, id);
         out.push(b',');
         format.push_date(out, self.day);
@@ -90,12 +146,22 @@ impl FeedbackEntry {
         out.push(b',');
         out.extend_from_slice(labels.feedback_kinds[usize::from(self.complaint)].as_bytes());
         out.push(b',');
-        let band = if self.complaint { COMPLAINT_COMMENTS } else { score_band(self.csat) };
+        let band = if self.complaint {
+            COMPLAINT_COMMENTS
+        } else {
+            score_band(self.csat)
+        };
         let comments = match labels.lang {
             Lang::En => COMMENTS_EN[band],
             Lang::Zh => COMMENTS_ZH[band],
         };
-        out.extend_from_slice(comments.get(usize::from(self.comment)).copied().unwrap_or_default().as_bytes());
+        out.extend_from_slice(
+            comments
+                .get(usize::from(self.comment))
+                .copied()
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         out.push(b'\n');
     }
 }
@@ -116,7 +182,11 @@ mod tests {
     fn comment_lists_match_across_languages_and_need_no_quoting() {
         for (en, zh) in COMMENTS_EN.iter().zip(COMMENTS_ZH.iter()) {
             assert_eq!(en.len(), zh.len());
-            assert!(en.iter().chain(zh.iter()).all(|c| !c.contains(',') && !c.contains('"')));
+            assert!(
+                en.iter()
+                    .chain(zh.iter())
+                    .all(|c| !c.contains(',') && !c.contains('"'))
+            );
         }
     }
 }

@@ -71,10 +71,17 @@ struct Manifest<'a> {
 /// assert!(dir.path().join("truth/customers_truth.csv").exists());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn generate(params: &GenParams, out_dir: &Path, formats: &[OutputFormat]) -> Result<GenSummary, SynthError> {
+pub fn generate(
+    params: &GenParams,
+    out_dir: &Path,
+    formats: &[OutputFormat],
+) -> Result<GenSummary, SynthError> {
     let (window_start, window_days) = params.window()?;
     if formats.is_empty() {
-        return Err(SynthError::InvalidParams { field: "formats", reason: "name at least one format".to_string() });
+        return Err(SynthError::InvalidParams {
+            field: "formats",
+            reason: "name at least one format".to_string(),
+        });
     }
     let mut formats = formats.to_vec();
     formats.sort_unstable();
@@ -94,13 +101,22 @@ pub fn generate(params: &GenParams, out_dir: &Path, formats: &[OutputFormat]) ->
     let csv = if with_csv {
         files.push("transactions.csv".to_string());
         let dirt = Dirt::new(streams.dirt(), params.dirt, params.lang);
-        Some(TransactionCsv::create(&out_dir.join("transactions.csv"), &format, &labels, dirt)?)
+        Some(TransactionCsv::create(
+            &out_dir.join("transactions.csv"),
+            &format,
+            &labels,
+            dirt,
+        )?)
     } else {
         None
     };
     let parquet = if with_parquet {
         files.push("transactions.parquet".to_string());
-        Some(TransactionParquet::create(&out_dir.join("transactions.parquet"), &format, &labels)?)
+        Some(TransactionParquet::create(
+            &out_dir.join("transactions.parquet"),
+            &format,
+            &labels,
+        )?)
     } else {
         None
     };
@@ -113,18 +129,46 @@ pub fn generate(params: &GenParams, out_dir: &Path, formats: &[OutputFormat]) ->
             *slot = index;
         }
     }
-    write_customers(&out_dir.join("customers.csv"), &plan, &by_id, &streams, &format, &labels, window_days)?;
+    write_customers(
+        &out_dir.join("customers.csv"),
+        &plan,
+        &by_id,
+        &streams,
+        &format,
+        &labels,
+        window_days,
+    )?;
     files.push("customers.csv".to_string());
     if params.with_feedback {
         write_feedback(&out_dir.join("feedback.csv"), &plan, &format, &labels)?;
         files.push("feedback.csv".to_string());
     }
-    let truth_args = (&plan.customers[..], &by_id[..], &params.model, &format, window_days);
-    log.truth.write_csv(&truth_dir.join("customers_truth.csv"), truth_args.0, truth_args.1, truth_args.2, truth_args.3, truth_args.4)?;
+    let truth_args = (
+        &plan.customers[..],
+        &by_id[..],
+        &params.model,
+        &format,
+        window_days,
+    );
+    log.truth.write_csv(
+        &truth_dir.join("customers_truth.csv"),
+        truth_args.0,
+        truth_args.1,
+        truth_args.2,
+        truth_args.3,
+        truth_args.4,
+    )?;
     files.push("truth/customers_truth.csv".to_string());
     if with_parquet {
         let path = truth_dir.join("customers_truth.parquet");
-        log.truth.write_parquet(&path, truth_args.0, truth_args.1, truth_args.2, truth_args.3, truth_args.4)?;
+        log.truth.write_parquet(
+            &path,
+            truth_args.0,
+            truth_args.1,
+            truth_args.2,
+            truth_args.3,
+            truth_args.4,
+        )?;
         files.push("truth/customers_truth.parquet".to_string());
     }
     write_dirt(&truth_dir.join("dirt.csv"), &log)?;
@@ -139,7 +183,11 @@ pub fn generate(params: &GenParams, out_dir: &Path, formats: &[OutputFormat]) ->
         orders: log.orders,
         returns: log.returns,
         transaction_rows: log.rows,
-        feedback_rows: if params.with_feedback { plan.feedback.len() as u64 } else { 0 },
+        feedback_rows: if params.with_feedback {
+            plan.feedback.len() as u64
+        } else {
+            0
+        },
         dirty_lines: log.dirt.len() as u64,
         csv_lines: log.csv_lines,
         files,
@@ -154,7 +202,10 @@ pub fn generate(params: &GenParams, out_dir: &Path, formats: &[OutputFormat]) ->
         counts: &summary,
     };
     let path = truth_dir.join("params.json");
-    let mut json = serde_json::to_vec_pretty(&manifest).map_err(|source| SynthError::Json { path: path.clone(), source })?;
+    let mut json = serde_json::to_vec_pretty(&manifest).map_err(|source| SynthError::Json {
+        path: path.clone(),
+        source,
+    })?;
     json.push(b'\n');
     fs::write(&path, json).map_err(SynthError::io(&path))?;
     Ok(summary)
@@ -171,7 +222,9 @@ fn write_customers(
 ) -> Result<(), SynthError> {
     let mut lines = Lines::create(path, &labels.customer_headers)?;
     for (id, &index) in (1..).zip(by_id) {
-        let Some(sim) = plan.customers.get(index as usize) else { continue };
+        let Some(sim) = plan.customers.get(index as usize) else {
+            continue;
+        };
         let profile = CustomerProfile::draw(&mut streams.profile(index), labels, window_days);
         profile.write_csv(&mut lines.buf, id, sim, format, labels);
         lines.flush_if_full()?;
@@ -179,10 +232,19 @@ fn write_customers(
     lines.finish()
 }
 
-fn write_feedback(path: &Path, plan: &Plan, format: &TextFormat, labels: &Labels) -> Result<(), SynthError> {
+fn write_feedback(
+    path: &Path,
+    plan: &Plan,
+    format: &TextFormat,
+    labels: &Labels,
+) -> Result<(), SynthError> {
     let mut lines = Lines::create(path, &labels.feedback_headers)?;
     for entry in &plan.feedback {
-        let id = plan.ids.get(entry.customer as usize).copied().unwrap_or_default();
+        let id = plan
+            .ids
+            .get(entry.customer as usize)
+            .copied()
+            .unwrap_or_default();
         entry.write_csv(&mut lines.buf, id, format, labels);
         lines.flush_if_full()?;
     }
@@ -192,7 +254,12 @@ fn write_feedback(path: &Path, plan: &Plan, format: &TextFormat, labels: &Labels
 fn write_dirt(path: &Path, log: &TransactionLog) -> Result<(), SynthError> {
     let mut lines = Lines::create(path, &["file", "line", "kind", "expected"])?;
     for record in &log.dirt {
-        let line = format!("transactions.csv,{},{},{}\n", record.line, record.kind.code(), record.kind.expected());
+        let line = format!(
+            "transactions.csv,{},{},{}\n",
+            record.line,
+            record.kind.code(),
+            record.kind.expected()
+        );
         lines.buf.extend_from_slice(line.as_bytes());
     }
     lines.finish()
@@ -210,19 +277,28 @@ impl<'p> Lines<'p> {
         let file = File::create(path).map_err(SynthError::io(path))?;
         let mut buf = header.join(",").into_bytes();
         buf.push(b'\n');
-        Ok(Lines { path, out: BufWriter::with_capacity(1 << 20, file), buf })
+        Ok(Lines {
+            path,
+            out: BufWriter::with_capacity(1 << 20, file),
+            buf,
+        })
     }
 
     fn flush_if_full(&mut self) -> Result<(), SynthError> {
         if self.buf.len() > 1 << 16 {
-            self.out.write_all(&self.buf).map_err(SynthError::io(self.path))?;
+            self.out
+                .write_all(&self.buf)
+                .map_err(SynthError::io(self.path))?;
             self.buf.clear();
         }
         Ok(())
     }
 
     fn finish(mut self) -> Result<(), SynthError> {
-        self.out.write_all(&self.buf).and_then(|()| self.out.flush()).map_err(SynthError::io(self.path))
+        self.out
+            .write_all(&self.buf)
+            .and_then(|()| self.out.flush())
+            .map_err(SynthError::io(self.path))
     }
 }
 
@@ -263,29 +339,52 @@ mod tests {
 
     #[test]
     fn same_params_give_the_same_bytes() {
-        let params = GenParams { customers: 1_500, dirt: DirtLevel::Heavy, lang: Lang::Zh, ..GenParams::default() };
+        let params = GenParams {
+            customers: 1_500,
+            dirt: DirtLevel::Heavy,
+            lang: Lang::Zh,
+            ..GenParams::default()
+        };
         let formats = [OutputFormat::Parquet, OutputFormat::Csv];
         let (a, summary_a) = run(&params, &formats);
         let (b, summary_b) = run(&params, &formats);
         assert_eq!(summary_a, summary_b);
         assert_eq!(summary_a.files.len(), 8);
         for file in &summary_a.files {
-            let (x, y) = (fs::read(a.path().join(file)).expect("a"), fs::read(b.path().join(file)).expect("b"));
+            let (x, y) = (
+                fs::read(a.path().join(file)).expect("a"),
+                fs::read(b.path().join(file)).expect("b"),
+            );
             assert!(x == y, "{file} differs between runs");
         }
-        let (c, _) = run(&GenParams { seed: params.seed + 1, ..params.clone() }, &formats);
-        assert_ne!(read(a.path().join("transactions.csv")), read(c.path().join("transactions.csv")));
+        let (c, _) = run(
+            &GenParams {
+                seed: params.seed + 1,
+                ..params.clone()
+            },
+            &formats,
+        );
+        assert_ne!(
+            read(a.path().join("transactions.csv")),
+            read(c.path().join("transactions.csv"))
+        );
     }
 
     #[test]
     fn truth_aggregates_equal_a_recomputation_from_the_clean_csv() {
-        let params = GenParams { customers: 3_000, dirt: DirtLevel::None, ..GenParams::default() };
+        let params = GenParams {
+            customers: 3_000,
+            dirt: DirtLevel::None,
+            ..GenParams::default()
+        };
         let (dir, summary) = run(&params, &[OutputFormat::Csv]);
         let text = read(dir.path().join("transactions.csv"));
         let mut lines = text.lines();
         assert_eq!(
             lines.next(),
-            Some("customer_id,order_id,order_date,amount,quantity,unit_price,product_id,category,channel,region,discount")
+            Some(
+                "customer_id,order_id,order_date,amount,quantity,unit_price,product_id,category,channel,region,discount"
+            )
         );
         let mut per_customer: BTreeMap<String, Recomputed> = BTreeMap::new();
         let mut previous: Option<(String, String)> = None;
@@ -295,7 +394,12 @@ mod tests {
         for line in lines {
             let f: Vec<&str> = line.split(',').collect();
             assert_eq!(f.len(), 11, "{line}");
-            let (customer, order, date, amount) = (f[0], f[1].parse::<u64>().expect("order id"), f[2], cents(f[3]));
+            let (customer, order, date, amount) = (
+                f[0],
+                f[1].parse::<u64>().expect("order id"),
+                f[2],
+                cents(f[3]),
+            );
             let quantity: i64 = f[4].parse().expect("quantity");
             assert_eq!(quantity * cents(f[5]) - cents(f[10]), amount, "{line}");
             assert_ne!(amount, 0);
@@ -326,21 +430,35 @@ mod tests {
 
         let truth = read(dir.path().join("truth/customers_truth.csv"));
         let mut truth_lines = truth.lines();
-        assert_eq!(truth_lines.next(), Some(crate::truth::TRUTH_COLUMNS.join(",").as_str()));
+        assert_eq!(
+            truth_lines.next(),
+            Some(crate::truth::TRUTH_COLUMNS.join(",").as_str())
+        );
         let mut customers = 0;
         for line in truth_lines {
             let f: Vec<&str> = line.split(',').collect();
             let r = per_customer.remove(f[0]).unwrap_or_default();
-            assert_eq!(f[9].parse::<usize>().expect("orders"), r.orders.len(), "{line}");
+            assert_eq!(
+                f[9].parse::<usize>().expect("orders"),
+                r.orders.len(),
+                "{line}"
+            );
             assert_eq!(f[10].parse::<u64>().expect("returns"), r.returns, "{line}");
             assert_eq!(cents(f[11]), r.net, "{line}");
             let date = |d: &Option<String>| d.clone().unwrap_or_default();
-            assert_eq!((f[12].to_string(), f[13].to_string(), f[14].to_string()), (date(&r.first), date(&r.last), date(&r.activity)));
+            assert_eq!(
+                (f[12].to_string(), f[13].to_string(), f[14].to_string()),
+                (date(&r.first), date(&r.last), date(&r.activity))
+            );
             if f[1] == "true" {
                 assert!(r.orders.is_empty() && f[2].is_empty());
             } else {
                 // BG/NBD: the first purchase and `repeat_purchases` repeats.
-                assert_eq!(f[8].parse::<usize>().expect("repeats") + 1, r.orders.len(), "{line}");
+                assert_eq!(
+                    f[8].parse::<usize>().expect("repeats") + 1,
+                    r.orders.len(),
+                    "{line}"
+                );
             }
             customers += 1;
         }
@@ -357,7 +475,10 @@ mod tests {
         while !rest.is_empty() || fields.len() < 11 {
             let (field, tail) = if let Some(quoted) = rest.strip_prefix('"') {
                 let end = quoted.find('"').expect("closing quote");
-                (quoted[..end].to_string(), quoted[end + 1..].strip_prefix(',').unwrap_or(""))
+                (
+                    quoted[..end].to_string(),
+                    quoted[end + 1..].strip_prefix(',').unwrap_or(""),
+                )
             } else {
                 let (field, tail) = rest.split_once(',').unwrap_or((rest, ""));
                 (field.to_string(), tail)
@@ -391,9 +512,20 @@ mod tests {
     #[test]
     fn dirt_is_where_dirt_csv_says_and_hides_exactly_the_clean_rows() {
         for lang in [Lang::Zh, Lang::En] {
-            let params = GenParams { customers: 2_000, dirt: DirtLevel::Heavy, lang, ..GenParams::default() };
+            let params = GenParams {
+                customers: 2_000,
+                dirt: DirtLevel::Heavy,
+                lang,
+                ..GenParams::default()
+            };
             let (dirty_dir, summary) = run(&params, &[OutputFormat::Csv]);
-            let (clean_dir, clean_summary) = run(&GenParams { dirt: DirtLevel::None, ..params.clone() }, &[OutputFormat::Csv]);
+            let (clean_dir, clean_summary) = run(
+                &GenParams {
+                    dirt: DirtLevel::None,
+                    ..params.clone()
+                },
+                &[OutputFormat::Csv],
+            );
             let dirty = read(dirty_dir.path().join("transactions.csv"));
             let clean = read(clean_dir.path().join("transactions.csv"));
             let lines: Vec<&str> = dirty.split('\n').collect();
@@ -416,15 +548,32 @@ mod tests {
                     "blank_line" => assert_eq!(line, ""),
                     "summary_row" => {
                         assert_eq!(number, lines.len());
-                        assert!(line.starts_with(if lang == Lang::Zh { "合计," } else { "Total," }), "{line}");
+                        assert!(
+                            line.starts_with(if lang == Lang::Zh {
+                                "合计,"
+                            } else {
+                                "Total,"
+                            }),
+                            "{line}"
+                        );
                     }
-                    "missing_customer_id" => assert_eq!(line, &before[before.find(',').expect("comma")..]),
+                    "missing_customer_id" => {
+                        assert_eq!(line, &before[before.find(',').expect("comma")..])
+                    }
                     "invalid_date" => {
                         let date = line.split(',').nth(2).expect("date");
-                        assert!(chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err(), "{line}");
+                        assert!(
+                            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err(),
+                            "{line}"
+                        );
                     }
-                    "currency_symbol" => assert!(line.contains('¥') || line.contains('元'), "{line}"),
-                    "full_width_digits" => assert!(line.chars().any(|c| ('\u{FF10}'..='\u{FF19}').contains(&c)), "{line}"),
+                    "currency_symbol" => {
+                        assert!(line.contains('¥') || line.contains('元'), "{line}")
+                    }
+                    "full_width_digits" => assert!(
+                        line.chars().any(|c| ('\u{FF10}'..='\u{FF19}').contains(&c)),
+                        "{line}"
+                    ),
                     "date_format" => assert!(line.contains('/') || line.contains('年'), "{line}"),
                     other => panic!("unknown kind {other}"),
                 }
@@ -443,7 +592,13 @@ mod tests {
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| verdicts.get(&(i + 1)).is_none_or(|v| v == "normalised"))
-                .map(|(i, line)| if i == 0 { line.to_string() } else { normalise(line) })
+                .map(|(i, line)| {
+                    if i == 0 {
+                        line.to_string()
+                    } else {
+                        normalise(line)
+                    }
+                })
                 .collect();
             let clean_lines: Vec<&str> = clean.lines().collect();
             assert_eq!(recovered.len(), clean_lines.len());
@@ -451,17 +606,26 @@ mod tests {
                 assert_eq!(got, want);
             }
             assert_eq!(summary.transaction_rows, clean_summary.transaction_rows);
-            let truth = |dir: &tempfile::TempDir| read(dir.path().join("truth/customers_truth.csv"));
+            let truth =
+                |dir: &tempfile::TempDir| read(dir.path().join("truth/customers_truth.csv"));
             assert_eq!(truth(&dirty_dir), truth(&clean_dir));
         }
     }
 
     #[test]
     fn row_target_gives_exactly_that_many_rows() {
-        let params = GenParams { rows: Some(4_321), dirt: DirtLevel::None, with_feedback: false, ..GenParams::default() };
+        let params = GenParams {
+            rows: Some(4_321),
+            dirt: DirtLevel::None,
+            with_feedback: false,
+            ..GenParams::default()
+        };
         let (dir, summary) = run(&params, &[OutputFormat::Csv]);
         assert_eq!(summary.transaction_rows, 4_321);
-        assert_eq!(read(dir.path().join("transactions.csv")).lines().count(), 4_322);
+        assert_eq!(
+            read(dir.path().join("transactions.csv")).lines().count(),
+            4_322
+        );
         assert!(!dir.path().join("feedback.csv").exists());
     }
 
@@ -470,22 +634,41 @@ mod tests {
         use arrow::array::{Array, Decimal128Array, StringArray};
         use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-        let params = GenParams { customers: 1_000, dirt: DirtLevel::None, lang: Lang::Zh, ..GenParams::default() };
+        let params = GenParams {
+            customers: 1_000,
+            dirt: DirtLevel::None,
+            lang: Lang::Zh,
+            ..GenParams::default()
+        };
         let (dir, summary) = run(&params, &[OutputFormat::Csv, OutputFormat::Parquet]);
         let csv = read(dir.path().join("transactions.csv"));
         let file = File::open(dir.path().join("transactions.parquet")).expect("parquet");
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("reader").build().expect("batches");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("reader")
+            .build()
+            .expect("batches");
         let mut rows = 0;
         let mut csv_lines = csv.lines().skip(1);
         for batch in reader {
             let batch = batch.expect("batch");
             assert_eq!(batch.schema().field(3).name(), "实付金额");
-            let ids = batch.column(0).as_any().downcast_ref::<StringArray>().expect("ids");
-            let amounts = batch.column(3).as_any().downcast_ref::<Decimal128Array>().expect("amounts");
+            let ids = batch
+                .column(0)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("ids");
+            let amounts = batch
+                .column(3)
+                .as_any()
+                .downcast_ref::<Decimal128Array>()
+                .expect("amounts");
             for i in 0..batch.num_rows() {
                 let line = csv_lines.next().expect("as many CSV rows");
                 let f: Vec<&str> = line.split(',').collect();
-                assert_eq!((ids.value(i), amounts.value_as_string(i)), (f[0], f[3].to_string()));
+                assert_eq!(
+                    (ids.value(i), amounts.value_as_string(i)),
+                    (f[0], f[3].to_string())
+                );
             }
             rows += batch.num_rows() as u64;
             assert_eq!(amounts.null_count(), 0);
@@ -496,13 +679,35 @@ mod tests {
 
     #[test]
     fn chinese_files_have_chinese_headers_and_feedback_follows_the_truth() {
-        let params = GenParams { customers: 4_000, lang: Lang::Zh, ..GenParams::default() };
+        let params = GenParams {
+            customers: 4_000,
+            lang: Lang::Zh,
+            ..GenParams::default()
+        };
         let (dir, summary) = run(&params, &[OutputFormat::Csv]);
-        let header = |file: &str| read(dir.path().join(file)).lines().next().unwrap_or_default().to_string();
-        assert_eq!(header("transactions.csv"), "客户编号,订单编号,下单时间,实付金额,数量,单价,商品编号,品类,渠道,区域,优惠金额");
-        assert_eq!(header("customers.csv"), "客户编号,注册日期,姓名,手机号,性别,出生日期,城市,区域,客户经理");
-        assert_eq!(header("feedback.csv"), "客户编号,反馈日期,满意度,NPS,类型,内容");
-        assert_eq!(read(dir.path().join("customers.csv")).lines().count() as u64, summary.customers + 1);
+        let header = |file: &str| {
+            read(dir.path().join(file))
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(
+            header("transactions.csv"),
+            "客户编号,订单编号,下单时间,实付金额,数量,单价,商品编号,品类,渠道,区域,优惠金额"
+        );
+        assert_eq!(
+            header("customers.csv"),
+            "客户编号,注册日期,姓名,手机号,性别,出生日期,城市,区域,客户经理"
+        );
+        assert_eq!(
+            header("feedback.csv"),
+            "客户编号,反馈日期,满意度,NPS,类型,内容"
+        );
+        assert_eq!(
+            read(dir.path().join("customers.csv")).lines().count() as u64,
+            summary.customers + 1
+        );
 
         let truth = read(dir.path().join("truth/customers_truth.csv"));
         let alive: BTreeMap<String, bool> = truth
@@ -520,17 +725,58 @@ mod tests {
             assert_eq!(f.len(), 6);
             let csat: f64 = f[2].parse().expect("csat");
             assert!((1.0..=5.0).contains(&csat));
-            assert!(f[4] == "问卷" || (f[4] == "投诉" && f[3].is_empty()), "{line}");
+            assert!(
+                f[4] == "问卷" || (f[4] == "投诉" && f[3].is_empty()),
+                "{line}"
+            );
             let i = usize::from(alive[f[0]]);
             sums[i] += csat;
             counts[i] += 1.0;
         }
         assert_eq!(counts[0] + counts[1], summary.feedback_rows as f64);
-        assert!(sums[1] / counts[1] > sums[0] / counts[0] + 0.5, "alive customers are happier");
-        let json: serde_json::Value = serde_json::from_str(&read(dir.path().join("truth/params.json"))).expect("json");
+        assert!(
+            sums[1] / counts[1] > sums[0] / counts[0] + 0.5,
+            "alive customers are happier"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&read(dir.path().join("truth/params.json"))).expect("json");
         assert_eq!(json["params"]["seed"], params.seed);
-        assert_eq!(json["params"]["model"]["alpha"], TruthModel::default().alpha);
+        assert_eq!(
+            json["params"]["model"]["alpha"],
+            TruthModel::default().alpha
+        );
         assert_eq!(json["counts"]["orders"], summary.orders);
+    }
+
+    /// The scale check, off unless asked for:
+    /// `KEHU_SYNTH_SCALE=1000000 cargo test --release -p kehu-synth scale -- --nocapture`.
+    #[test]
+    #[allow(clippy::print_stderr, reason = "reports the timing of an opt-in check")]
+    fn scale() {
+        let Some(customers) = std::env::var("KEHU_SYNTH_SCALE")
+            .ok()
+            .and_then(|n| n.parse().ok())
+        else {
+            return;
+        };
+        let params = GenParams {
+            customers,
+            ..GenParams::default()
+        };
+        for formats in [
+            &[OutputFormat::Csv][..],
+            &[OutputFormat::Csv, OutputFormat::Parquet],
+        ] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let start = std::time::Instant::now();
+            let summary = generate(&params, dir.path(), formats).expect("generate");
+            let seconds = start.elapsed().as_secs_f64();
+            eprintln!(
+                "{customers} customers, {formats:?}: {} rows in {seconds:.2} s",
+                summary.transaction_rows
+            );
+            assert!(seconds < 60.0);
+        }
     }
 
     #[test]
@@ -538,7 +784,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         assert!(matches!(
             generate(&GenParams::default(), dir.path(), &[]),
-            Err(SynthError::InvalidParams { field: "formats", .. })
+            Err(SynthError::InvalidParams {
+                field: "formats",
+                ..
+            })
         ));
     }
 }

@@ -20,12 +20,21 @@ const CATEGORIES: [(Pair, f64); 12] = [
 ];
 
 /// Sales channels with their popularity weights.
-const CHANNELS: [(Pair, f64); 4] =
-    [(("web", "网站"), 40.0), (("app", "APP"), 30.0), (("store", "门店"), 25.0), (("phone", "电话"), 5.0)];
+const CHANNELS: [(Pair, f64); 4] = [
+    (("web", "网站"), 40.0),
+    (("app", "APP"), 30.0),
+    (("store", "门店"), 25.0),
+    (("phone", "电话"), 5.0),
+];
 
 /// Sales regions; cities point into this list.
-const REGIONS: [Pair; 5] =
-    [("north", "华北"), ("south", "华南"), ("east", "华东"), ("west", "西部"), ("central", "华中")];
+const REGIONS: [Pair; 5] = [
+    ("north", "华北"),
+    ("south", "华南"),
+    ("east", "华东"),
+    ("west", "西部"),
+    ("central", "华中"),
+];
 
 const NORTH: u8 = 0;
 const SOUTH: u8 = 1;
@@ -138,7 +147,10 @@ impl Labels {
             channels: CHANNELS.iter().map(|&(names, _)| pick(names)).collect(),
             regions: REGIONS.iter().map(|&names| pick(names)).collect(),
             cities: CITIES.iter().map(|&(names, _)| pick(names)).collect(),
-            transaction_headers: TRANSACTION_HEADERS.iter().map(|&names| pick(names)).collect(),
+            transaction_headers: TRANSACTION_HEADERS
+                .iter()
+                .map(|&names| pick(names))
+                .collect(),
             customer_headers: CUSTOMER_HEADERS.iter().map(|&names| pick(names)).collect(),
             feedback_headers: FEEDBACK_HEADERS.iter().map(|&names| pick(names)).collect(),
             genders: GENDERS.map(pick),
@@ -165,7 +177,9 @@ pub(crate) fn city_weights() -> [f64; 36] {
 
 /// The region of each city, in [`Labels::cities`] order.
 pub(crate) fn city_region(city: u8) -> u8 {
-    CITIES.get(usize::from(city)).map_or(0, |&(_, region)| region)
+    CITIES
+        .get(usize::from(city))
+        .map_or(0, |&(_, region)| region)
 }
 
 /// Number of regions.
@@ -179,12 +193,20 @@ mod tests {
     fn labels_are_unique_within_each_list() {
         for lang in [Lang::En, Lang::Zh] {
             let labels = Labels::new(lang);
-            for list in [&labels.categories, &labels.channels, &labels.regions, &labels.cities] {
+            for list in [
+                &labels.categories,
+                &labels.channels,
+                &labels.regions,
+                &labels.cities,
+            ] {
                 let mut sorted = list.clone();
                 sorted.sort_unstable();
                 sorted.dedup();
                 assert_eq!(sorted.len(), list.len());
-                assert!(list.iter().all(|label| !label.contains(',') && !label.contains('"')));
+                assert!(
+                    list.iter()
+                        .all(|label| !label.contains(',') && !label.contains('"'))
+                );
             }
         }
     }

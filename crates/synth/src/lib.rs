@@ -49,4 +49,6 @@ mod truth;
 pub use dirt::DirtKind;
 pub use error::SynthError;
 pub use generate::{GenSummary, generate};
-pub use params::{DEFAULT_AS_OF, DirtLevel, GenParams, MAX_CUSTOMERS, MAX_YEARS, OutputFormat, TruthModel};
+pub use params::{
+    DEFAULT_AS_OF, DirtLevel, GenParams, MAX_CUSTOMERS, MAX_YEARS, OutputFormat, TruthModel,
+};

@@ -1,6 +1,8 @@
 use crate::customer_sim::{CustomerSim, geometric_failures};
 use crate::labels::{REGION_COUNT, city_region};
-use crate::population::{CATEGORY_LOYALTY, CHANNEL_LOYALTY, HOME_REGION_SHARE, MAX_ORDER_CENTS, Population};
+use crate::population::{
+    CATEGORY_LOYALTY, CHANNEL_LOYALTY, HOME_REGION_SHARE, MAX_ORDER_CENTS, Population,
+};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
@@ -32,7 +34,13 @@ pub(crate) struct OrderLines {
 
 impl OrderLines {
     /// Draws the order's channel, region, value and `n_lines` lines, reusing the buffer.
-    pub(crate) fn draw(&mut self, rng: &mut impl Rng, sim: &CustomerSim, population: &Population, n_lines: u8) {
+    pub(crate) fn draw(
+        &mut self,
+        rng: &mut impl Rng,
+        sim: &CustomerSim,
+        population: &Population,
+        n_lines: u8,
+    ) {
         let n = i64::from(n_lines.max(1));
         self.channel = if rng.random::<f64>() < CHANNEL_LOYALTY {
             sim.preferred_channel
@@ -60,7 +68,14 @@ impl OrderLines {
         for &w in weights.iter() {
             let amount = 1 + ((spare as f64) * (w / total_weight)).floor() as i64;
             assigned += amount;
-            self.lines.push(Line { amount, quantity: 1, unit_price: amount, discount: 0, product: 0, category: 0 });
+            self.lines.push(Line {
+                amount,
+                quantity: 1,
+                unit_price: amount,
+                discount: 0,
+                product: 0,
+                category: 0,
+            });
         }
         if let Some(first) = self.lines.first_mut() {
             first.amount += self.value - assigned;
@@ -74,7 +89,14 @@ impl OrderLines {
             let product = self.distinct_product(rng, category, i);
             let amount = self.lines[i].amount;
             let (quantity, unit_price, discount) = price_line(rng, amount, sim.discount_rate);
-            self.lines[i] = Line { amount, quantity, unit_price, discount, product, category };
+            self.lines[i] = Line {
+                amount,
+                quantity,
+                unit_price,
+                discount,
+                product,
+                category,
+            };
         }
     }
 
@@ -84,7 +106,10 @@ impl OrderLines {
         let base = u32::from(category) * 10_000;
         let u: f64 = rng.random();
         let mut item = (PRODUCTS_PER_CATEGORY * u * u * u) as u32;
-        while self.lines[..i].iter().any(|line| line.product == base + item) {
+        while self.lines[..i]
+            .iter()
+            .any(|line| line.product == base + item)
+        {
             item = (item + 1) % PRODUCTS_PER_CATEGORY as u32;
         }
         base + item
@@ -125,14 +150,29 @@ mod tests {
         for index in 0..3_000 {
             let sim = CustomerSim::simulate(&population, &streams, index, &mut events);
             for n_lines in [1u8, 2, 5, 32] {
-                order.draw(&mut streams.order(index, u16::from(n_lines)), &sim, &population, n_lines);
+                order.draw(
+                    &mut streams.order(index, u16::from(n_lines)),
+                    &sim,
+                    &population,
+                    n_lines,
+                );
                 assert_eq!(order.lines.len(), usize::from(n_lines));
-                assert_eq!(order.lines.iter().map(|l| l.amount).sum::<i64>(), order.value);
+                assert_eq!(
+                    order.lines.iter().map(|l| l.amount).sum::<i64>(),
+                    order.value
+                );
                 for (i, line) in order.lines.iter().enumerate() {
                     assert!(line.amount >= 1 && line.quantity >= 1 && line.discount >= 0);
-                    assert_eq!(i64::from(line.quantity) * line.unit_price - line.discount, line.amount);
+                    assert_eq!(
+                        i64::from(line.quantity) * line.unit_price - line.discount,
+                        line.amount
+                    );
                     assert_eq!(line.product / 10_000, u32::from(line.category));
-                    assert!(order.lines[..i].iter().all(|other| other.product != line.product));
+                    assert!(
+                        order.lines[..i]
+                            .iter()
+                            .all(|other| other.product != line.product)
+                    );
                     discounted += usize::from(line.discount > 0);
                     lines += 1;
                 }
@@ -150,6 +190,9 @@ mod tests {
         let (mut a, mut b) = (OrderLines::default(), OrderLines::default());
         a.draw(&mut streams.order(9, 3), &sim, &population, 4);
         b.draw(&mut streams.order(9, 3), &sim, &population, 4);
-        assert_eq!((a.value, a.channel, a.region, &a.lines), (b.value, b.channel, b.region, &b.lines));
+        assert_eq!(
+            (a.value, a.channel, a.region, &a.lines),
+            (b.value, b.channel, b.region, &b.lines)
+        );
     }
 }

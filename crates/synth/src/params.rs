@@ -70,7 +70,15 @@ impl Default for TruthModel {
     /// The benchmark's parameters: about 5.7 orders per customer over four years and a mean
     /// order value of about 75.
     fn default() -> Self {
-        TruthModel { r: 0.75, alpha: 40.0, a: 0.8, b: 6.0, p: 4.0, q: 2.6, gamma: 30.0 }
+        TruthModel {
+            r: 0.75,
+            alpha: 40.0,
+            a: 0.8,
+            b: 6.0,
+            p: 4.0,
+            q: 2.6,
+            gamma: 30.0,
+        }
     }
 }
 
@@ -87,7 +95,10 @@ impl TruthModel {
         ];
         for (field, value) in named {
             if !(value.is_finite() && value > 0.0) {
-                return Err(SynthError::InvalidParams { field, reason: format!("must be a positive number, got {value}") });
+                return Err(SynthError::InvalidParams {
+                    field,
+                    reason: format!("must be a positive number, got {value}"),
+                });
             }
         }
         Ok(())
@@ -148,7 +159,8 @@ impl Default for GenParams {
 impl GenParams {
     /// The first day of the history window (inclusive).
     pub fn window_start(&self) -> Option<NaiveDate> {
-        self.as_of.checked_sub_months(Months::new(self.years.checked_mul(12)?))
+        self.as_of
+            .checked_sub_months(Months::new(self.years.checked_mul(12)?))
     }
 
     /// Checks the parameters and returns the window as (first day, number of days).
@@ -162,21 +174,29 @@ impl GenParams {
         }
         match self.rows {
             Some(0) => {
-                return Err(SynthError::InvalidParams { field: "rows", reason: "must be at least 1".to_string() });
+                return Err(SynthError::InvalidParams {
+                    field: "rows",
+                    reason: "must be at least 1".to_string(),
+                });
             }
             Some(_) => {}
             None if self.customers == 0 || self.customers > MAX_CUSTOMERS => {
                 return Err(SynthError::InvalidParams {
                     field: "customers",
-                    reason: format!("must be between 1 and {MAX_CUSTOMERS}, got {}", self.customers),
+                    reason: format!(
+                        "must be between 1 and {MAX_CUSTOMERS}, got {}",
+                        self.customers
+                    ),
                 });
             }
             None => {}
         }
-        let start = self.window_start().ok_or_else(|| SynthError::InvalidParams {
-            field: "as_of",
-            reason: format!("{} minus {} years is out of range", self.as_of, self.years),
-        })?;
+        let start = self
+            .window_start()
+            .ok_or_else(|| SynthError::InvalidParams {
+                field: "as_of",
+                reason: format!("{} minus {} years is out of range", self.as_of, self.years),
+            })?;
         let days = (self.as_of - start).num_days();
         let days = u32::try_from(days).map_err(|_| SynthError::InvalidParams {
             field: "years",
@@ -201,14 +221,38 @@ mod tests {
     #[test]
     fn rejects_nonsense() {
         let bad = [
-            GenParams { customers: 0, ..GenParams::default() },
-            GenParams { years: 0, ..GenParams::default() },
-            GenParams { rows: Some(0), ..GenParams::default() },
-            GenParams { model: TruthModel { alpha: -1.0, ..TruthModel::default() }, ..GenParams::default() },
-            GenParams { model: TruthModel { q: f64::NAN, ..TruthModel::default() }, ..GenParams::default() },
+            GenParams {
+                customers: 0,
+                ..GenParams::default()
+            },
+            GenParams {
+                years: 0,
+                ..GenParams::default()
+            },
+            GenParams {
+                rows: Some(0),
+                ..GenParams::default()
+            },
+            GenParams {
+                model: TruthModel {
+                    alpha: -1.0,
+                    ..TruthModel::default()
+                },
+                ..GenParams::default()
+            },
+            GenParams {
+                model: TruthModel {
+                    q: f64::NAN,
+                    ..TruthModel::default()
+                },
+                ..GenParams::default()
+            },
         ];
         for params in bad {
-            assert!(matches!(params.window(), Err(SynthError::InvalidParams { .. })), "{params:?}");
+            assert!(
+                matches!(params.window(), Err(SynthError::InvalidParams { .. })),
+                "{params:?}"
+            );
         }
     }
 }

@@ -18,27 +18,52 @@ pub(crate) struct ParquetTable {
 
 impl std::fmt::Debug for ParquetTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParquetTable").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("ParquetTable")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
 impl ParquetTable {
     pub(crate) fn create(path: &Path, schema: SchemaRef) -> Result<Self, SynthError> {
         let file = File::create(path).map_err(SynthError::io(path))?;
-        let properties = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(properties))
-            .map_err(|source| SynthError::Parquet { path: path.to_path_buf(), source })?;
-        Ok(ParquetTable { path: path.to_path_buf(), schema, writer })
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let writer =
+            ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(|source| {
+                SynthError::Parquet {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
+        Ok(ParquetTable {
+            path: path.to_path_buf(),
+            schema,
+            writer,
+        })
     }
 
     pub(crate) fn write(&mut self, columns: Vec<ArrayRef>) -> Result<(), SynthError> {
-        let batch = RecordBatch::try_new(self.schema.clone(), columns)
-            .map_err(|source| SynthError::Arrow { path: self.path.clone(), source })?;
-        self.writer.write(&batch).map_err(|source| SynthError::Parquet { path: self.path.clone(), source })
+        let batch = RecordBatch::try_new(self.schema.clone(), columns).map_err(|source| {
+            SynthError::Arrow {
+                path: self.path.clone(),
+                source,
+            }
+        })?;
+        self.writer
+            .write(&batch)
+            .map_err(|source| SynthError::Parquet {
+                path: self.path.clone(),
+                source,
+            })
     }
 
     pub(crate) fn finish(self) -> Result<(), SynthError> {
         let path = self.path;
-        self.writer.close().map(|_| ()).map_err(|source| SynthError::Parquet { path, source })
+        self.writer
+            .close()
+            .map(|_| ())
+            .map_err(|source| SynthError::Parquet { path, source })
     }
 }

@@ -47,17 +47,22 @@ pub(crate) struct Population {
 impl Population {
     pub(crate) fn new(model: TruthModel, window_days: u32) -> Result<Self, SynthError> {
         let bad = |field: &'static str| {
-            move |error: &dyn std::fmt::Display| SynthError::InvalidParams { field, reason: error.to_string() }
+            move |error: &dyn std::fmt::Display| SynthError::InvalidParams {
+                field,
+                reason: error.to_string(),
+            }
         };
         Ok(Population {
             model,
             window_days,
-            purchase_rate: Gamma::new(model.r, 1.0 / model.alpha).map_err(|e| bad("model.r")(&e))?,
+            purchase_rate: Gamma::new(model.r, 1.0 / model.alpha)
+                .map_err(|e| bad("model.r")(&e))?,
             dropout: Beta::new(model.a, model.b).map_err(|e| bad("model.a")(&e))?,
             spend_rate: Gamma::new(model.q, 1.0 / model.gamma).map_err(|e| bad("model.q")(&e))?,
             order_value: Gamma::new(model.p, 1.0).map_err(|e| bad("model.p")(&e))?,
             discount_affinity: Beta::new(2.0, 5.0).map_err(|e| bad("discount_affinity")(&e))?,
-            categories: WeightedIndex::new(category_weights()).map_err(|e| bad("categories")(&e))?,
+            categories: WeightedIndex::new(category_weights())
+                .map_err(|e| bad("categories")(&e))?,
             channels: WeightedIndex::new(channel_weights()).map_err(|e| bad("channels")(&e))?,
             cities: WeightedIndex::new(city_weights()).map_err(|e| bad("cities")(&e))?,
         })

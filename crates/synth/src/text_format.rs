@@ -32,7 +32,13 @@ impl TextFormat {
             .unzip();
         let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(NaiveDate::MIN);
         let start_epoch = (start - epoch).num_days();
-        TextFormat { id_width, start, start_epoch, dates, parts }
+        TextFormat {
+            id_width,
+            start,
+            start_epoch,
+            dates,
+            parts,
+        }
     }
 
     /// `C` and the zero-padded id number.
@@ -59,7 +65,9 @@ impl TextFormat {
 
     /// The date `day` days after the window's first day (negative: before it).
     pub(crate) fn date(&self, day: i64) -> NaiveDate {
-        self.start.checked_add_signed(TimeDelta::days(day)).unwrap_or(self.start)
+        self.start
+            .checked_add_signed(TimeDelta::days(day))
+            .unwrap_or(self.start)
     }
 
     /// Days since 1970-01-01 (Arrow's date32) of a day of the window.

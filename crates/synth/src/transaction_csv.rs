@@ -1,8 +1,8 @@
+use crate::SynthError;
 use crate::dirt::{Dirt, DirtKind, full_width};
 use crate::labels::Labels;
 use crate::text_format::{TextFormat, push_cents, push_padded, push_u64};
 use crate::transaction_row::TransactionRow;
-use crate::SynthError;
 use kehu_domain::Money;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -33,7 +33,12 @@ pub(crate) struct TransactionCsv<'a> {
 }
 
 impl<'a> TransactionCsv<'a> {
-    pub(crate) fn create(path: &Path, format: &'a TextFormat, labels: &'a Labels, dirt: Dirt) -> Result<Self, SynthError> {
+    pub(crate) fn create(
+        path: &Path,
+        format: &'a TextFormat,
+        labels: &'a Labels,
+        dirt: Dirt,
+    ) -> Result<Self, SynthError> {
         let file = File::create(path).map_err(SynthError::io(path))?;
         let mut csv = TransactionCsv {
             path: path.to_path_buf(),
@@ -71,28 +76,42 @@ impl<'a> TransactionCsv<'a> {
             }
             DirtKind::CurrencySymbol => {
                 let amount = field(&self.line, &self.bounds, AMOUNT);
-                rebuild(&self.line, &self.bounds, AMOUNT, &mut self.variant, |out| self.dirt.currency(amount, out));
+                rebuild(&self.line, &self.bounds, AMOUNT, &mut self.variant, |out| {
+                    self.dirt.currency(amount, out)
+                });
                 self.emit_variant()?;
             }
             DirtKind::FullWidthDigits => {
                 let amount = field(&self.line, &self.bounds, AMOUNT);
-                rebuild(&self.line, &self.bounds, AMOUNT, &mut self.variant, |out| full_width(amount, out));
+                rebuild(&self.line, &self.bounds, AMOUNT, &mut self.variant, |out| {
+                    full_width(amount, out)
+                });
                 self.emit_variant()?;
             }
             DirtKind::DateFormat => {
                 let (dirt, parts) = (&mut self.dirt, self.format.date_parts(row.day));
-                rebuild(&self.line, &self.bounds, DATE, &mut self.variant, |out| dirt.date_format(parts, out));
+                rebuild(&self.line, &self.bounds, DATE, &mut self.variant, |out| {
+                    dirt.date_format(parts, out)
+                });
                 self.emit_variant()?;
             }
             DirtKind::MissingCustomerId => {
                 self.emit_clean()?;
-                rebuild(&self.line, &self.bounds, CUSTOMER_ID, &mut self.variant, |_| {});
+                rebuild(
+                    &self.line,
+                    &self.bounds,
+                    CUSTOMER_ID,
+                    &mut self.variant,
+                    |_| {},
+                );
                 self.emit_variant()?;
             }
             DirtKind::InvalidDate => {
                 self.emit_clean()?;
                 let (dirt, (year, _, _)) = (&mut self.dirt, self.format.date_parts(row.day));
-                rebuild(&self.line, &self.bounds, DATE, &mut self.variant, |out| dirt.invalid_date(year, out));
+                rebuild(&self.line, &self.bounds, DATE, &mut self.variant, |out| {
+                    dirt.invalid_date(year, out)
+                });
                 self.emit_variant()?;
             }
             DirtKind::SummaryRow => return self.emit_clean(),
@@ -158,23 +177,33 @@ impl<'a> TransactionCsv<'a> {
 
     fn emit_clean(&mut self) -> Result<(), SynthError> {
         self.lines += 1;
-        self.out.write_all(&self.line).and_then(|()| self.out.write_all(b"\n")).map_err(SynthError::io(&self.path))
+        self.out
+            .write_all(&self.line)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(SynthError::io(&self.path))
     }
 
     fn emit_variant(&mut self) -> Result<(), SynthError> {
         self.lines += 1;
-        self.out.write_all(&self.variant).and_then(|()| self.out.write_all(b"\n")).map_err(SynthError::io(&self.path))
+        self.out
+            .write_all(&self.variant)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(SynthError::io(&self.path))
     }
 
     fn emit_line(&mut self, text: &[u8]) -> Result<(), SynthError> {
         self.lines += 1;
-        self.out.write_all(text).and_then(|()| self.out.write_all(b"\n")).map_err(SynthError::io(&self.path))
+        self.out
+            .write_all(text)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(SynthError::io(&self.path))
     }
 }
 
 /// Field `index` of `line`.
 fn field<'l>(line: &'l [u8], bounds: &[usize; FIELDS + 1], index: usize) -> &'l [u8] {
-    line.get(bounds[index]..bounds[index + 1] - 1).unwrap_or_default()
+    line.get(bounds[index]..bounds[index + 1] - 1)
+        .unwrap_or_default()
 }
 
 /// `line` with field `index` replaced by what `write` produces, into `out`.
@@ -192,5 +221,8 @@ fn rebuild(
 }
 
 fn label<'s>(list: &[&'s str], index: u8) -> &'s [u8] {
-    list.get(usize::from(index)).copied().unwrap_or_default().as_bytes()
+    list.get(usize::from(index))
+        .copied()
+        .unwrap_or_default()
+        .as_bytes()
 }

@@ -1,3 +1,4 @@
+use crate::SynthError;
 use crate::customer_sim::Event;
 use crate::dirt::{Dirt, DirtRecord};
 use crate::order_lines::OrderLines;
@@ -8,7 +9,6 @@ use crate::transaction_csv::TransactionCsv;
 use crate::transaction_parquet::TransactionParquet;
 use crate::transaction_row::TransactionRow;
 use crate::truth::Truth;
-use crate::SynthError;
 use std::collections::HashMap;
 
 /// What writing the order log produced besides the files.
@@ -40,12 +40,25 @@ impl TransactionLog {
         let mut order = OrderLines::default();
         let (mut orders, mut returns, mut rows) = (0u64, 0u64, 0u64);
         for event in &plan.events {
-            let Some(sim) = plan.customers.get(event.customer as usize) else { continue };
-            let customer_id = plan.ids.get(event.customer as usize).copied().unwrap_or_default();
-            order.draw(&mut streams.order(event.customer, event.seq), sim, population, event.lines);
+            let Some(sim) = plan.customers.get(event.customer as usize) else {
+                continue;
+            };
+            let customer_id = plan
+                .ids
+                .get(event.customer as usize)
+                .copied()
+                .unwrap_or_default();
+            order.draw(
+                &mut streams.order(event.customer, event.seq),
+                sim,
+                population,
+                event.lines,
+            );
             let day = event.day();
             let (order_id, lines) = if event.is_return() {
-                let Some(order_id) = returned.remove(&(event.customer, event.seq)) else { continue };
+                let Some(order_id) = returned.remove(&(event.customer, event.seq)) else {
+                    continue;
+                };
                 let line = event.returned_line();
                 returns += 1;
                 (order_id, line..line + 1)
@@ -92,6 +105,13 @@ impl TransactionLog {
         if let Some(parquet) = parquet {
             parquet.finish()?;
         }
-        Ok(TransactionLog { truth, orders, returns, rows, dirt, csv_lines })
+        Ok(TransactionLog {
+            truth,
+            orders,
+            returns,
+            rows,
+            dirt,
+            csv_lines,
+        })
     }
 }

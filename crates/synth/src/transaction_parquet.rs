@@ -1,9 +1,11 @@
+use crate::SynthError;
 use crate::labels::Labels;
 use crate::parquet_table::ParquetTable;
 use crate::text_format::{TextFormat, push_padded};
 use crate::transaction_row::TransactionRow;
-use crate::SynthError;
-use arrow::array::{ArrayRef, Date32Builder, Decimal128Builder, Int32Builder, Int64Builder, StringBuilder};
+use arrow::array::{
+    ArrayRef, Date32Builder, Decimal128Builder, Int32Builder, Int64Builder, StringBuilder,
+};
 use arrow::datatypes::{DataType, Field, Schema};
 use std::path::Path;
 use std::sync::Arc;
@@ -34,7 +36,11 @@ pub(crate) struct TransactionParquet<'a> {
 }
 
 impl<'a> TransactionParquet<'a> {
-    pub(crate) fn create(path: &Path, format: &'a TextFormat, labels: &'a Labels) -> Result<Self, SynthError> {
+    pub(crate) fn create(
+        path: &Path,
+        format: &'a TextFormat,
+        labels: &'a Labels,
+    ) -> Result<Self, SynthError> {
         let money = DataType::Decimal128(12, 2);
         let types = [
             DataType::Utf8,
@@ -56,7 +62,9 @@ impl<'a> TransactionParquet<'a> {
             .map(|(name, data_type)| Field::new(*name, data_type, false))
             .collect();
         let table = ParquetTable::create(path, Arc::new(Schema::new(fields)))?;
-        let decimal = || Decimal128Builder::with_capacity(BATCH_ROWS).with_data_type(DataType::Decimal128(12, 2));
+        let decimal = || {
+            Decimal128Builder::with_capacity(BATCH_ROWS).with_data_type(DataType::Decimal128(12, 2))
+        };
         let strings = |bytes| StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * bytes);
         Ok(TransactionParquet {
             table,
@@ -80,21 +88,28 @@ impl<'a> TransactionParquet<'a> {
 
     pub(crate) fn write(&mut self, row: &TransactionRow) -> Result<(), SynthError> {
         self.scratch.clear();
-        self.format.push_customer_id(&mut self.scratch, row.customer_id);
-        self.customer_id.append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
+        self.format
+            .push_customer_id(&mut self.scratch, row.customer_id);
+        self.customer_id
+            .append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
         self.order_id.append_value(row.order_id as i64);
-        self.date.append_value(self.format.epoch_day(i64::from(row.day)));
+        self.date
+            .append_value(self.format.epoch_day(i64::from(row.day)));
         self.amount.append_value(i128::from(row.amount));
         self.quantity.append_value(row.quantity);
         self.unit_price.append_value(i128::from(row.unit_price));
         self.scratch.clear();
         self.scratch.push(b'P');
         push_padded(&mut self.scratch, u64::from(row.product), 6);
-        self.product.append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
+        self.product
+            .append_value(std::str::from_utf8(&self.scratch).unwrap_or_default());
         let labels = self.labels;
-        let label = |list: &[&'static str], i: u8| list.get(usize::from(i)).copied().unwrap_or_default();
-        self.category.append_value(label(&labels.categories, row.category));
-        self.channel.append_value(label(&labels.channels, row.channel));
+        let label =
+            |list: &[&'static str], i: u8| list.get(usize::from(i)).copied().unwrap_or_default();
+        self.category
+            .append_value(label(&labels.categories, row.category));
+        self.channel
+            .append_value(label(&labels.channels, row.channel));
         self.region.append_value(label(&labels.regions, row.region));
         self.discount.append_value(i128::from(row.discount));
         self.rows += 1;

@@ -3,8 +3,8 @@ use crate::parquet_table::ParquetTable;
 use crate::text_format::{TextFormat, push_cents, push_u64};
 use crate::{SynthError, TruthModel};
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder,
-    StringBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder,
+    Int64Builder, StringBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema};
 use std::fs::File;
@@ -52,7 +52,14 @@ pub(crate) struct Totals {
 
 impl Default for Totals {
     fn default() -> Self {
-        Totals { orders: 0, returns: 0, net_cents: 0, first_order: NO_DAY, last_order: 0, last_activity: 0 }
+        Totals {
+            orders: 0,
+            returns: 0,
+            net_cents: 0,
+            first_order: NO_DAY,
+            last_order: 0,
+            last_activity: 0,
+        }
     }
 }
 
@@ -64,7 +71,9 @@ pub(crate) struct Truth {
 
 impl Truth {
     pub(crate) fn new(customers: usize) -> Self {
-        Truth { totals: vec![Totals::default(); customers] }
+        Truth {
+            totals: vec![Totals::default(); customers],
+        }
     }
 
     /// Counts a purchase (a new order id) of `customer` on `day`.
@@ -102,7 +111,10 @@ impl Truth {
         let mut line = TRUTH_COLUMNS.join(",").into_bytes();
         line.push(b'\n');
         for (id, &index) in (1..).zip(by_id) {
-            let (Some(sim), Some(totals)) = (customers.get(index as usize), self.totals.get(index as usize)) else {
+            let (Some(sim), Some(totals)) = (
+                customers.get(index as usize),
+                self.totals.get(index as usize),
+            ) else {
                 continue;
             };
             format.push_customer_id(&mut line, id);
@@ -136,7 +148,9 @@ impl Truth {
                 line.clear();
             }
         }
-        out.write_all(&line).and_then(|()| out.flush()).map_err(SynthError::io(path))
+        out.write_all(&line)
+            .and_then(|()| out.flush())
+            .map_err(SynthError::io(path))
     }
 
     /// Writes `customers_truth.parquet`: the same columns, typed (booleans, float64, int,
@@ -167,8 +181,11 @@ impl Truth {
             (DataType::Date32, true),
             (DataType::Date32, true),
         ];
-        let fields: Vec<Field> =
-            TRUTH_COLUMNS.iter().zip(types).map(|(name, (data_type, nullable))| Field::new(*name, data_type, nullable)).collect();
+        let fields: Vec<Field> = TRUTH_COLUMNS
+            .iter()
+            .zip(types)
+            .map(|(name, (data_type, nullable))| Field::new(*name, data_type, nullable))
+            .collect();
         let mut table = ParquetTable::create(path, Arc::new(Schema::new(fields)))?;
         for chunk_start in (0..by_id.len()).step_by(1 << 20) {
             let chunk = &by_id[chunk_start..(chunk_start + (1 << 20)).min(by_id.len())];
@@ -176,14 +193,21 @@ impl Truth {
             let mut id = StringBuilder::with_capacity(n, n * 8);
             let mut potential = BooleanBuilder::with_capacity(n);
             let mut alive = BooleanBuilder::with_capacity(n);
-            let mut floats: [Float64Builder; 4] = std::array::from_fn(|_| Float64Builder::with_capacity(n));
+            let mut floats: [Float64Builder; 4] =
+                std::array::from_fn(|_| Float64Builder::with_capacity(n));
             let mut age = Int32Builder::with_capacity(n);
-            let mut counts: [Int64Builder; 3] = std::array::from_fn(|_| Int64Builder::with_capacity(n));
-            let mut net = Decimal128Builder::with_capacity(n).with_data_type(DataType::Decimal128(18, 2));
-            let mut dates: [Date32Builder; 3] = std::array::from_fn(|_| Date32Builder::with_capacity(n));
+            let mut counts: [Int64Builder; 3] =
+                std::array::from_fn(|_| Int64Builder::with_capacity(n));
+            let mut net =
+                Decimal128Builder::with_capacity(n).with_data_type(DataType::Decimal128(18, 2));
+            let mut dates: [Date32Builder; 3] =
+                std::array::from_fn(|_| Date32Builder::with_capacity(n));
             let mut text = Vec::with_capacity(12);
             for (offset, &index) in chunk.iter().enumerate() {
-                let (Some(sim), Some(totals)) = (customers.get(index as usize), self.totals.get(index as usize)) else {
+                let (Some(sim), Some(totals)) = (
+                    customers.get(index as usize),
+                    self.totals.get(index as usize),
+                ) else {
                     continue;
                 };
                 text.clear();
@@ -191,16 +215,30 @@ impl Truth {
                 id.append_value(std::str::from_utf8(&text).unwrap_or_default());
                 potential.append_value(sim.potential);
                 alive.append_option((!sim.potential).then_some(sim.alive));
-                for (builder, value) in floats.iter_mut().zip([sim.lambda, sim.p, sim.nu, model.p / sim.nu]) {
+                for (builder, value) in
+                    floats
+                        .iter_mut()
+                        .zip([sim.lambda, sim.p, sim.nu, model.p / sim.nu])
+                {
                     builder.append_value(value);
                 }
                 age.append_option((!sim.potential).then_some((window_days - sim.first_day) as i32));
-                for (builder, value) in counts.iter_mut().zip([sim.repeats, totals.orders, totals.returns]) {
+                for (builder, value) in
+                    counts
+                        .iter_mut()
+                        .zip([sim.repeats, totals.orders, totals.returns])
+                {
                     builder.append_value(i64::from(value));
                 }
                 net.append_value(i128::from(totals.net_cents));
-                for (builder, day) in dates.iter_mut().zip([totals.first_order, totals.last_order, totals.last_activity]) {
-                    builder.append_option((totals.orders > 0).then(|| format.epoch_day(i64::from(day))));
+                for (builder, day) in dates.iter_mut().zip([
+                    totals.first_order,
+                    totals.last_order,
+                    totals.last_activity,
+                ]) {
+                    builder.append_option(
+                        (totals.orders > 0).then(|| format.epoch_day(i64::from(day))),
+                    );
                 }
             }
             let [lambda, p, nu, mean] = floats.map(|mut b| Arc::new(b.finish()) as ArrayRef);

@@ -1,0 +1,52 @@
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use std::sync::Arc;
+
+/// Why a feature query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeatureError {
+    /// A query was refused or failed inside DataFusion.
+    #[error("query failed: {0}")]
+    Query(#[from] datafusion::error::DataFusionError),
+    /// The async runtime could not start.
+    #[error("cannot start the query runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// A DataFusion session holding kehu's canonical tables.
+pub struct FeatureEngine {
+    ctx: SessionContext,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl std::fmt::Debug for FeatureEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeatureEngine").finish_non_exhaustive()
+    }
+}
+
+impl FeatureEngine {
+    /// A local session using all cores.
+    pub fn new() -> Result<Self, FeatureError> {
+        let config = SessionConfig::new().with_information_schema(false);
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        Ok(FeatureEngine { ctx: SessionContext::new_with_config(config), runtime })
+    }
+
+    /// Registers batches as a table.
+    pub fn register(&self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<(), FeatureError> {
+        let table = MemTable::try_new(schema, vec![batches])?;
+        self.ctx.register_table(name, Arc::new(table))?;
+        Ok(())
+    }
+
+    /// Runs a SQL query to completion.
+    pub fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, FeatureError> {
+        self.runtime.block_on(async {
+            let df = self.ctx.sql(query).await?;
+            Ok(df.collect().await?)
+        })
+    }
+}

@@ -1,0 +1,140 @@
+use crate::engine::{FeatureEngine, FeatureError};
+use arrow::array::{AsArray, Array};
+use arrow::datatypes::TimestampMicrosecondType;
+use arrow::record_batch::RecordBatch;
+use chrono::NaiveDate;
+
+/// The columns of the customer summary, in order.
+pub const SUMMARY_COLUMNS: &[&str] = &[
+    "customer_id",
+    "orders",
+    "revenue",
+    "sales",
+    "returns",
+    "return_orders",
+    "aov",
+    "first_order",
+    "last_order",
+    "recency_days",
+    "tenure_days",
+];
+
+/// The day after the last transaction: the default `as_of`.
+pub fn default_as_of(transactions: &[RecordBatch]) -> Option<NaiveDate> {
+    let last = transactions
+        .iter()
+        .filter_map(|b| b.schema().index_of("ts").ok().map(|i| b.column(i).as_primitive::<TimestampMicrosecondType>().clone()))
+        .filter_map(|ts| arrow::compute::max(&ts))
+        .max()?;
+    let day = chrono::DateTime::from_timestamp_micros(last)?.date_naive();
+    day.succ_opt()
+}
+
+/// One row per customer of the registered `transactions` table, as of `as_of` (exclusive):
+///
+/// - `orders`: distinct orders whose net amount is positive (purchases);
+/// - `revenue`: net amount, returns included (exact decimal); `sales`: positive amounts;
+///   `returns`: negative amounts (a negative number); `return_orders`: orders with a negative
+///   net amount;
+/// - `aov`: revenue / orders (null without orders);
+/// - `first_order`, `last_order`: first and last purchase time;
+/// - `recency_days`, `tenure_days`: whole days from the last and first purchase day to
+///   `as_of`.
+pub fn customer_summary(engine: &FeatureEngine, as_of: NaiveDate) -> Result<Vec<RecordBatch>, FeatureError> {
+    let as_of = as_of.format("%Y-%m-%d");
+    let query = format!(
+        r#"
+        WITH lines AS (
+            SELECT customer_id, order_id, ts, amount
+            FROM transactions
+            WHERE ts < TIMESTAMP '{as_of} 00:00:00'
+        ),
+        orders AS (
+            SELECT customer_id, order_id, min(ts) AS ts, sum(amount) AS amount
+            FROM lines GROUP BY customer_id, order_id
+        ),
+        per_customer AS (
+            SELECT customer_id,
+                   count(*) FILTER (WHERE amount > 0) AS orders,
+                   count(*) FILTER (WHERE amount < 0) AS return_orders,
+                   min(ts) FILTER (WHERE amount > 0) AS first_order,
+                   max(ts) FILTER (WHERE amount > 0) AS last_order
+            FROM orders GROUP BY customer_id
+        ),
+        money AS (
+            SELECT customer_id,
+                   sum(amount) AS revenue,
+                   coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS sales,
+                   coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS returns
+            FROM lines GROUP BY customer_id
+        )
+        SELECT p.customer_id,
+               p.orders,
+               m.revenue,
+               m.sales,
+               m.returns,
+               p.return_orders,
+               CASE WHEN p.orders > 0 THEN CAST(m.revenue AS DOUBLE) / p.orders END AS aov,
+               p.first_order,
+               p.last_order,
+               CAST(date_part('day', DATE '{as_of}' - CAST(p.last_order AS DATE)) AS BIGINT) AS recency_days,
+               CAST(date_part('day', DATE '{as_of}' - CAST(p.first_order AS DATE)) AS BIGINT) AS tenure_days
+        FROM per_customer p JOIN money m USING (customer_id)
+        ORDER BY p.customer_id
+        "#
+    );
+    engine.sql(&query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Decimal128Array, Int64Array, StringArray, TimestampMicrosecondArray};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use std::sync::Arc;
+
+    fn micros(day: &str) -> i64 {
+        let d: NaiveDate = day.parse().expect("date");
+        d.and_hms_opt(10, 0, 0).expect("time").and_utc().timestamp_micros()
+    }
+
+    #[test]
+    fn summary_nets_returns_and_counts_purchases() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("customer_id", DataType::Utf8, false),
+            Field::new("order_id", DataType::Utf8, false),
+            Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, None), false),
+            Field::new("amount", DataType::Decimal128(38, 4), false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["a", "a", "a", "b", "a"])),
+                Arc::new(StringArray::from(vec!["1", "1", "C1", "2", "3"])),
+                Arc::new(TimestampMicrosecondArray::from(vec![
+                    micros("2024-01-01"),
+                    micros("2024-01-01"),
+                    micros("2024-01-05"),
+                    micros("2024-01-03"),
+                    micros("2024-02-01"),
+                ])),
+                Arc::new(Decimal128Array::from(vec![100_000i128, 50_000, -30_000, 70_000, 10_000]).with_precision_and_scale(38, 4).expect("decimal")),
+            ],
+        )
+        .expect("batch");
+        let engine = FeatureEngine::new().expect("engine");
+        engine.register("transactions", schema, vec![batch.clone()]).expect("register");
+        assert_eq!(default_as_of(&[batch]), "2024-01-06".parse().ok().filter(|_| false).or("2024-02-02".parse().ok()));
+        let out = customer_summary(&engine, "2024-01-10".parse().expect("date")).expect("summary");
+        let out = arrow::compute::concat_batches(&out[0].schema(), &out).expect("concat");
+        let ids = out.column(0).as_string::<i32>();
+        assert_eq!(ids.value(0), "a");
+        let orders = out.column(1).as_any().downcast_ref::<Int64Array>().expect("i64");
+        assert_eq!(orders.value(0), 1, "order 3 is after as_of; C1 is a return");
+        let revenue = out.column(2).as_any().downcast_ref::<Decimal128Array>().expect("decimal");
+        assert_eq!(revenue.value(0), 120_000);
+        let recency = out.column(9).as_any().downcast_ref::<Int64Array>().expect("i64");
+        assert_eq!(recency.value(0), 9);
+        assert_eq!(recency.value(1), 7);
+    }
+}

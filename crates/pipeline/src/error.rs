@@ -1,0 +1,31 @@
+use std::path::PathBuf;
+
+/// Why a job could not finish (as opposed to a file being refused, which is a result).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Writing an output failed.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The output.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Encoding an output failed.
+    #[error("cannot encode {}: {message}", path.display())]
+    Encode {
+        /// The output.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A file the job needs was refused.
+    #[error(transparent)]
+    Refused(#[from] kehu_ingest::ImportError),
+    /// Computing features failed.
+    #[error(transparent)]
+    Features(#[from] kehu_features::FeatureError),
+    /// The bundled data is not where it should be.
+    #[error("the bundled data is missing: {} not found", .0.display())]
+    MissingData(PathBuf),
+}

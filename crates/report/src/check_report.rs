@@ -1,0 +1,58 @@
+use kehu_ingest::{ImportError, ImportReport, TableProfile};
+use serde::Serialize;
+
+/// The report of `kehu check` over one or more files. Its JSON form is documented in
+/// `docs/check-json.md`; field names are stable.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    /// kehu's version.
+    pub kehu_version: String,
+    /// Files that were read (possibly with quarantined rows).
+    pub files: Vec<FileCheck>,
+    /// Files that were refused as a whole.
+    pub refused: Vec<RefusedFile>,
+}
+
+/// One file that was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileCheck {
+    /// How it was read and what became of every row.
+    #[serde(flatten)]
+    pub import: ImportReport,
+    /// What its accepted rows hold.
+    #[serde(flatten)]
+    pub profile: TableProfile,
+}
+
+/// One file refused as a whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefusedFile {
+    /// The file.
+    pub file: String,
+    /// Stable reason code.
+    pub reason: String,
+    /// Physical line (or row) where the problem is, when known.
+    pub line: Option<u64>,
+    /// Where, in words (`line 3`, `Sheet1!D17`).
+    pub location: Option<String>,
+    /// The column, when known.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: Option<String>,
+}
+
+impl From<&ImportError> for RefusedFile {
+    fn from(e: &ImportError) -> Self {
+        RefusedFile {
+            file: e.file.display().to_string(),
+            reason: e.reason.code().to_string(),
+            line: e.location.as_ref().map(|l| l.ordinal()),
+            location: e.location.as_ref().map(|l| l.to_string()),
+            column: e.column.clone(),
+            message: e.message.clone(),
+            hint: e.hint.clone(),
+        }
+    }
+}
