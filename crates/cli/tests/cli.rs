@@ -59,8 +59,10 @@ fn check_json_accounts_for_every_row() {
     assert_eq!(f["quarantine_reasons"]["duplicate_row"], 1);
     assert_eq!(f["quarantine_reasons"]["summary_row"], 1);
     assert_eq!(f["customers"], 9);
-    // 24 sales rows (one of them ¥1,299.00) minus the refund, exactly.
-    assert_eq!(f["revenue"], "2467.00");
+    // 24 sales rows: Σ(10.50 + 3i) for i = 1..24 with row 5 written "¥1,299.00" = 2,425.50,
+    // less the 25.50 refund.
+    assert_eq!(f["sales"], "2425.50");
+    assert_eq!(f["revenue"], "2400.00");
     assert_eq!(f["returns"]["rows"], 1);
     assert_eq!(f["returns"]["amount"], "-25.50");
 }

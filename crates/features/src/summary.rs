@@ -77,8 +77,8 @@ pub fn customer_summary(engine: &FeatureEngine, as_of: NaiveDate) -> Result<Vec<
                CASE WHEN p.orders > 0 THEN CAST(m.revenue AS DOUBLE) / p.orders END AS aov,
                p.first_order,
                p.last_order,
-               CAST(date_part('day', DATE '{as_of}' - CAST(p.last_order AS DATE)) AS BIGINT) AS recency_days,
-               CAST(date_part('day', DATE '{as_of}' - CAST(p.first_order AS DATE)) AS BIGINT) AS tenure_days
+               CAST(DATE '{as_of}' - CAST(p.last_order AS DATE) AS BIGINT) AS recency_days,
+               CAST(DATE '{as_of}' - CAST(p.first_order AS DATE) AS BIGINT) AS tenure_days
         FROM per_customer p JOIN money m USING (customer_id)
         ORDER BY p.customer_id
         "#
