@@ -86,6 +86,10 @@ pub struct ReadArgs {
     /// Asia/Shanghai; default UTC).
     #[arg(long)]
     pub timezone: Option<String>,
+    /// Keep exact duplicate rows (flagged) instead of quarantining them: for line-item
+    /// exports without a line number, where two identical lines can be two items.
+    #[arg(long)]
+    pub keep_duplicates: bool,
     /// Refuse a file when more than this share of rows is malformed.
     #[arg(long, default_value_t = 0.05)]
     pub max_bad_ratio: f64,

@@ -25,10 +25,14 @@ pub fn run(args: &GenArgs, lang: Lang) -> anyhow::Result<Outcome> {
         lang,
         ..GenParams::default()
     };
-    let formats: Vec<OutputFormat> = args.format.iter().map(|f| match f {
-        FormatArg::Csv => OutputFormat::Csv,
-        FormatArg::Parquet => OutputFormat::Parquet,
-    }).collect();
+    let formats: Vec<OutputFormat> = args
+        .format
+        .iter()
+        .map(|f| match f {
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Parquet => OutputFormat::Parquet,
+        })
+        .collect();
     let spinner = Spinner::new(false);
     spinner.say(lang.pick("generating", "生成中"));
     let summary = generate(&params, &args.out, &formats)?;

@@ -12,7 +12,11 @@ pub fn import_options(args: &ReadArgs) -> Result<ImportOptions, String> {
             KindArg::Feedback => TableKind::Feedback,
         }),
         encoding: args.encoding.clone(),
-        escape: if args.backslash_escape { EscapeStyle::Backslash } else { EscapeStyle::Doubled },
+        escape: if args.backslash_escape {
+            EscapeStyle::Backslash
+        } else {
+            EscapeStyle::Doubled
+        },
         has_header: !args.no_header,
         skip_rows: args.skip_rows,
         sheet: args.sheet.clone(),
@@ -21,21 +25,29 @@ pub fn import_options(args: &ReadArgs) -> Result<ImportOptions, String> {
         magnitude_units: !args.no_magnitude_units,
         max_malformed_ratio: args.max_bad_ratio,
         max_malformed_rows: args.max_bad_rows,
+        keep_duplicates: args.keep_duplicates,
         ..ImportOptions::default()
     };
     if let Some(d) = &args.delimiter {
         o.delimiter = Some(match d.as_str() {
             "tab" | "\\t" | "\t" => b'\t',
             s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
-            s => return Err(format!("--delimiter `{s}`: give one ASCII character, or `tab`")),
+            s => {
+                return Err(format!(
+                    "--delimiter `{s}`: give one ASCII character, or `tab`"
+                ));
+            }
         });
     }
     if let Some(tz) = &args.timezone {
         o.timezone = Some(tz.parse().map_err(|e| format!("--timezone: {e}"))?);
     }
     for pair in &args.map {
-        let (field, column) = pair.split_once('=').ok_or_else(|| format!("--map `{pair}`: write FIELD=COLUMN, e.g. customer_id=会员卡号"))?;
-        o.mapping.insert(field.trim().to_string(), column.trim().to_string());
+        let (field, column) = pair.split_once('=').ok_or_else(|| {
+            format!("--map `{pair}`: write FIELD=COLUMN, e.g. customer_id=会员卡号")
+        })?;
+        o.mapping
+            .insert(field.trim().to_string(), column.trim().to_string());
     }
     Ok(o)
 }

@@ -40,7 +40,9 @@ impl Location {
     /// A spreadsheet-style reference to a column of this row (`Sheet1!D17`, `line 17`).
     pub fn with_column(&self, column_idx: Option<usize>) -> String {
         match (self, column_idx) {
-            (Location::Cell { sheet, row }, Some(c)) => format!("{sheet}!{}{row}", column_letters(c)),
+            (Location::Cell { sheet, row }, Some(c)) => {
+                format!("{sheet}!{}{row}", column_letters(c))
+            }
             _ => self.to_string(),
         }
     }
@@ -84,7 +86,10 @@ mod tests {
 
     #[test]
     fn cell_reference_names_sheet_column_and_row() {
-        let loc = Location::Cell { sheet: "Sheet1".into(), row: 17 };
+        let loc = Location::Cell {
+            sheet: "Sheet1".into(),
+            row: 17,
+        };
         assert_eq!(loc.with_column(Some(3)), "Sheet1!D17");
     }
 }

@@ -148,7 +148,11 @@ impl Money {
 fn round_half_even(q: i128, r: i128, divisor: i128) -> i128 {
     let twice = r.abs() * 2;
     let away = if r < 0 { -1 } else { 1 };
-    if twice > divisor || (twice == divisor && q % 2 != 0) { q + away } else { q }
+    if twice > divisor || (twice == divisor && q % 2 != 0) {
+        q + away
+    } else {
+        q
+    }
 }
 
 impl fmt::Display for Money {
@@ -231,7 +235,10 @@ mod tests {
         assert_eq!(Money::parse_decimal("0.00015"), Ok((Money(2), true)));
         assert_eq!(Money::parse_decimal("0.000151"), Ok((Money(2), true)));
         assert_eq!(Money::parse_decimal("-0.00015"), Ok((Money(-2), true)));
-        assert_eq!(Money::parse_decimal("1.23450000"), Ok((Money(12345), false)));
+        assert_eq!(
+            Money::parse_decimal("1.23450000"),
+            Ok((Money(12345), false))
+        );
     }
 
     #[test]
@@ -251,8 +258,14 @@ mod tests {
     #[test]
     fn quantity_times_price_is_exact() {
         let price = parse("2.55");
-        assert_eq!(price.times_quantity(6 * Money::UNITS_PER_ONE), Some((parse("15.30"), false)));
-        assert_eq!(parse("0.001").times_quantity(-12 * 10_000), Some((parse("-0.012"), false)));
+        assert_eq!(
+            price.times_quantity(6 * Money::UNITS_PER_ONE),
+            Some((parse("15.30"), false))
+        );
+        assert_eq!(
+            parse("0.001").times_quantity(-12 * 10_000),
+            Some((parse("-0.012"), false))
+        );
     }
 
     proptest! {

@@ -117,6 +117,7 @@ reasons! {
     InvisibleCharacters = "invisible_characters", Warning, "zero-width or direction characters in a name", "姓名中含零宽或方向控制字符";
     InnerWhitespace = "inner_whitespace", Warning, "spaces inside a name", "姓名中间含空格";
     HeaderOnly = "header_only", Warning, "the file has a header and no data", "文件只有表头没有数据";
+    RepeatedRow = "repeated_row", Warning, "an exact copy of an earlier row, kept because duplicates are allowed", "与前面某行完全相同，按设置保留";
     UnquotedQuote = "unquoted_quote", Warning, "a quote character inside an unquoted field, kept as text", "未加引号的字段中含引号，按文本保留";
 
     // Accepted after a rewrite.

@@ -31,12 +31,22 @@ impl FeatureEngine {
     /// A local session using all cores.
     pub fn new() -> Result<Self, FeatureError> {
         let config = SessionConfig::new().with_information_schema(false);
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        Ok(FeatureEngine { ctx: SessionContext::new_with_config(config), runtime })
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        Ok(FeatureEngine {
+            ctx: SessionContext::new_with_config(config),
+            runtime,
+        })
     }
 
     /// Registers batches as a table.
-    pub fn register(&self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<(), FeatureError> {
+    pub fn register(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+    ) -> Result<(), FeatureError> {
         let table = MemTable::try_new(schema, vec![batches])?;
         self.ctx.register_table(name, Arc::new(table))?;
         Ok(())

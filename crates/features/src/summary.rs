@@ -1,5 +1,5 @@
 use crate::engine::{FeatureEngine, FeatureError};
-use arrow::array::{AsArray, Array};
+use arrow::array::AsArray;
 use arrow::datatypes::TimestampMicrosecondType;
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
@@ -23,7 +23,13 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
 pub fn default_as_of(transactions: &[RecordBatch]) -> Option<NaiveDate> {
     let last = transactions
         .iter()
-        .filter_map(|b| b.schema().index_of("ts").ok().map(|i| b.column(i).as_primitive::<TimestampMicrosecondType>().clone()))
+        .filter_map(|b| {
+            b.schema().index_of("ts").ok().map(|i| {
+                b.column(i)
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .clone()
+            })
+        })
         .filter_map(|ts| arrow::compute::max(&ts))
         .max()?;
     let day = chrono::DateTime::from_timestamp_micros(last)?.date_naive();
@@ -40,7 +46,10 @@ pub fn default_as_of(transactions: &[RecordBatch]) -> Option<NaiveDate> {
 /// - `first_order`, `last_order`: first and last purchase time;
 /// - `recency_days`, `tenure_days`: whole days from the last and first purchase day to
 ///   `as_of`.
-pub fn customer_summary(engine: &FeatureEngine, as_of: NaiveDate) -> Result<Vec<RecordBatch>, FeatureError> {
+pub fn customer_summary(
+    engine: &FeatureEngine,
+    as_of: NaiveDate,
+) -> Result<Vec<RecordBatch>, FeatureError> {
     let as_of = as_of.format("%Y-%m-%d");
     let query = format!(
         r#"
@@ -95,7 +104,10 @@ mod tests {
 
     fn micros(day: &str) -> i64 {
         let d: NaiveDate = day.parse().expect("date");
-        d.and_hms_opt(10, 0, 0).expect("time").and_utc().timestamp_micros()
+        d.and_hms_opt(10, 0, 0)
+            .expect("time")
+            .and_utc()
+            .timestamp_micros()
     }
 
     #[test]
@@ -103,7 +115,11 @@ mod tests {
         let schema = Arc::new(Schema::new(vec![
             Field::new("customer_id", DataType::Utf8, false),
             Field::new("order_id", DataType::Utf8, false),
-            Field::new("ts", DataType::Timestamp(TimeUnit::Microsecond, None), false),
+            Field::new(
+                "ts",
+                DataType::Timestamp(TimeUnit::Microsecond, None),
+                false,
+            ),
             Field::new("amount", DataType::Decimal128(38, 4), false),
         ]));
         let batch = RecordBatch::try_new(
@@ -118,22 +134,47 @@ mod tests {
                     micros("2024-01-03"),
                     micros("2024-02-01"),
                 ])),
-                Arc::new(Decimal128Array::from(vec![100_000i128, 50_000, -30_000, 70_000, 10_000]).with_precision_and_scale(38, 4).expect("decimal")),
+                Arc::new(
+                    Decimal128Array::from(vec![100_000i128, 50_000, -30_000, 70_000, 10_000])
+                        .with_precision_and_scale(38, 4)
+                        .expect("decimal"),
+                ),
             ],
         )
         .expect("batch");
         let engine = FeatureEngine::new().expect("engine");
-        engine.register("transactions", schema, vec![batch.clone()]).expect("register");
-        assert_eq!(default_as_of(&[batch]), "2024-01-06".parse().ok().filter(|_| false).or("2024-02-02".parse().ok()));
+        engine
+            .register("transactions", schema, vec![batch.clone()])
+            .expect("register");
+        assert_eq!(
+            default_as_of(&[batch]),
+            "2024-01-06"
+                .parse()
+                .ok()
+                .filter(|_| false)
+                .or("2024-02-02".parse().ok())
+        );
         let out = customer_summary(&engine, "2024-01-10".parse().expect("date")).expect("summary");
         let out = arrow::compute::concat_batches(&out[0].schema(), &out).expect("concat");
         let ids = out.column(0).as_string::<i32>();
         assert_eq!(ids.value(0), "a");
-        let orders = out.column(1).as_any().downcast_ref::<Int64Array>().expect("i64");
+        let orders = out
+            .column(1)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("i64");
         assert_eq!(orders.value(0), 1, "order 3 is after as_of; C1 is a return");
-        let revenue = out.column(2).as_any().downcast_ref::<Decimal128Array>().expect("decimal");
+        let revenue = out
+            .column(2)
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .expect("decimal");
         assert_eq!(revenue.value(0), 120_000);
-        let recency = out.column(9).as_any().downcast_ref::<Int64Array>().expect("i64");
+        let recency = out
+            .column(9)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("i64");
         assert_eq!(recency.value(0), 9);
         assert_eq!(recency.value(1), 7);
     }

@@ -18,7 +18,10 @@ fn main() {
             let seconds = started.elapsed().as_secs_f64();
             let r = &import.report;
             println!("BENCH step=read seconds={seconds:.3}");
-            println!("rows_seen={} accepted={} quarantined={} skipped_blank={}", r.rows_seen, r.accepted, r.quarantined, r.skipped_blank);
+            println!(
+                "rows_seen={} accepted={} quarantined={} skipped_blank={}",
+                r.rows_seen, r.accepted, r.quarantined, r.skipped_blank
+            );
         }
         Err(e) => {
             eprintln!("{e}");

@@ -35,18 +35,23 @@ pub struct RowCounts {
     pub malformed: u64,
 }
 
-/// Per-row facts the merge step needs.
-#[derive(Debug, Clone)]
+/// Per-row facts the merge step needs, kept small: one per accepted row.
+#[derive(Debug, Clone, Copy)]
 pub struct AcceptedRow {
-    /// Where the row is.
-    pub location: Location,
-    /// Byte offset, when known.
-    pub byte_offset: Option<u64>,
     /// Hash of the row's raw text, for exact duplicates.
     pub fingerprint: u128,
-    /// The raw text, kept only for rows that may still be quarantined (ambiguous date,
-    /// foreign currency); otherwise empty.
-    pub pending_raw: String,
+    /// Physical line (or sheet or Parquet row) of the row.
+    pub ordinal: u64,
+}
+
+/// An accepted row that the whole file may still quarantine: an ambiguous date, or an amount
+/// marked with a currency other than CNY. Rare, so kept apart.
+#[derive(Debug, Clone)]
+pub struct PendingRow {
+    /// Index among the chunk's accepted rows.
+    pub index: usize,
+    /// The row's text, for the quarantine snippet.
+    pub raw: String,
     /// Ambiguous dates of this row.
     pub ambiguous: Vec<Ambiguity>,
     /// Currency marker of the row's money fields.
@@ -71,6 +76,12 @@ pub struct ChunkBuilder {
     pub quarantine: Vec<QuarantineEntry>,
     /// Accepted rows, in order (parallel to the builders).
     pub accepted_rows: Vec<AcceptedRow>,
+    /// Accepted rows still open to a whole-file decision, in row order.
+    pub pending: Vec<PendingRow>,
+    /// Accepted rows whose amounts were marked as CNY (¥, 元, RMB).
+    pub cny_marked: u64,
+    /// How this source names places; rows are located by ordinal against it.
+    pub location_template: Option<Location>,
     /// Normalisations applied, by reason.
     pub normalised: BTreeMap<Reason, u64>,
     /// Warnings, by reason.
@@ -97,7 +108,11 @@ impl ColumnBuilder {
         match data_type {
             DataType::Timestamp(..) => ColumnBuilder::Micros(TimestampMicrosecondBuilder::new()),
             DataType::Date32 => ColumnBuilder::Days(Date32Builder::new()),
-            DataType::Decimal128(p, s) => ColumnBuilder::Decimal(Decimal128Builder::new().with_precision_and_scale(*p, *s).unwrap_or_default()),
+            DataType::Decimal128(p, s) => ColumnBuilder::Decimal(
+                Decimal128Builder::new()
+                    .with_precision_and_scale(*p, *s)
+                    .unwrap_or_default(),
+            ),
             DataType::Float64 => ColumnBuilder::Float(Float64Builder::new()),
             _ => ColumnBuilder::Utf8(StringBuilder::new()),
         }
@@ -131,7 +146,12 @@ impl ColumnBuilder {
 
 impl ChunkBuilder {
     pub(crate) fn new(config: Arc<ValidatorConfig>) -> Self {
-        let columns = config.mapping.fields().iter().map(|f| ColumnBuilder::for_type(&arrow_type(f.ty))).collect();
+        let columns = config
+            .mapping
+            .fields()
+            .iter()
+            .map(|f| ColumnBuilder::for_type(&arrow_type(f.ty)))
+            .collect();
         ChunkBuilder {
             config,
             columns,
@@ -140,12 +160,27 @@ impl ChunkBuilder {
             counts: RowCounts::default(),
             quarantine: Vec::new(),
             accepted_rows: Vec::new(),
+            pending: Vec::new(),
+            cny_marked: 0,
+            location_template: None,
             normalised: BTreeMap::new(),
             warnings: BTreeMap::new(),
             warning_examples: Vec::new(),
             order_evidence: [0, 0],
             values: Vec::new(),
             problems: Vec::new(),
+        }
+    }
+
+    /// The location of a row of this chunk, from its ordinal.
+    pub fn location_of(&self, ordinal: u64) -> Location {
+        match &self.location_template {
+            Some(Location::Cell { sheet, .. }) => Location::Cell {
+                sheet: sheet.clone(),
+                row: ordinal,
+            },
+            Some(Location::Row { .. }) => Location::Row { row: ordinal },
+            _ => Location::Line { line: ordinal },
         }
     }
 
@@ -157,7 +192,8 @@ impl ChunkBuilder {
     /// The chunk's accepted rows as a batch of the canonical schema.
     pub fn finish_batch(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
         let kind = self.config.mapping.kind;
-        let mut arrays: Vec<ArrayRef> = self.columns.iter_mut().map(ColumnBuilder::finish).collect();
+        let mut arrays: Vec<ArrayRef> =
+            self.columns.iter_mut().map(ColumnBuilder::finish).collect();
         if kind == TableKind::Transactions {
             arrays.push(Arc::new(self.is_refund.finish()));
         }
@@ -171,9 +207,24 @@ impl ChunkBuilder {
             self.counts.malformed += 1;
         }
         for p in problems {
-            let column = p.column.map(|c| (c, self.config.header.names.get(c).map_or("", String::as_str)));
+            let column = p.column.map(|c| {
+                (
+                    c,
+                    self.config.header.names.get(c).map_or("", String::as_str),
+                )
+            });
             let field = p.column.and_then(|c| self.config.mapping.field_of(c));
-            self.quarantine.push(QuarantineEntry::new(row.location.clone(), row.byte_offset, column, p.reason, &row.raw, p.message.clone()).with_field(field));
+            self.quarantine.push(
+                QuarantineEntry::new(
+                    row.location.clone(),
+                    row.byte_offset,
+                    column,
+                    p.reason,
+                    &row.raw,
+                    p.message.clone(),
+                )
+                .with_field(field),
+            );
         }
     }
 
@@ -181,8 +232,20 @@ impl ChunkBuilder {
         let count = self.warnings.entry(reason).or_insert(0);
         *count += 1;
         if *count as usize <= WARNING_EXAMPLES {
-            let col = column.map(|c| (c, self.config.header.names.get(c).map_or("", String::as_str)));
-            self.warning_examples.push(QuarantineEntry::new(row.location.clone(), row.byte_offset, col, reason, &row.raw, reason.describe(kehu_domain::Lang::En)));
+            let col = column.map(|c| {
+                (
+                    c,
+                    self.config.header.names.get(c).map_or("", String::as_str),
+                )
+            });
+            self.warning_examples.push(QuarantineEntry::new(
+                row.location.clone(),
+                row.byte_offset,
+                col,
+                reason,
+                &row.raw,
+                reason.describe(kehu_domain::Lang::En),
+            ));
         }
     }
 }
@@ -192,7 +255,11 @@ impl ChunkBuilder {
 pub fn is_malformed(reason: Reason) -> bool {
     !matches!(
         reason,
-        Reason::MissingValue | Reason::DuplicateRow | Reason::SummaryRow | Reason::RepeatedHeader | Reason::ConflictingDuplicateKey
+        Reason::MissingValue
+            | Reason::DuplicateRow
+            | Reason::SummaryRow
+            | Reason::RepeatedHeader
+            | Reason::ConflictingDuplicateKey
     )
 }
 
@@ -203,24 +270,35 @@ impl RowSink for ChunkBuilder {
             self.counts.skipped_blank += 1;
             return;
         }
-        let config = Arc::clone(&self.config);
-        if config.is_summary_row(&row.cells) {
-            let p = FieldProblem { column: None, reason: Reason::SummaryRow, message: "a totals row, not a transaction".into() };
+        if self.config.is_summary_row(&row.cells) {
+            let p = FieldProblem {
+                column: None,
+                reason: Reason::SummaryRow,
+                message: "a totals row, not a transaction".into(),
+            };
             self.quarantine_row(&row, &[p]);
             return;
         }
-        if config.is_repeated_header(&row.cells) {
-            let p = FieldProblem { column: None, reason: Reason::RepeatedHeader, message: "the header row again".into() };
+        if self.config.is_repeated_header(&row.cells) {
+            let p = FieldProblem {
+                column: None,
+                reason: Reason::RepeatedHeader,
+                message: "the header row again".into(),
+            };
             self.quarantine_row(&row, &[p]);
             return;
         }
         let mut notes = RowNotes::default();
         // The buffers are reused across rows; they only ever hold values borrowed from the
         // current row while it is processed.
-        let mut values: Vec<Value<'_>> = std::mem::take(&mut self.values).into_iter().map(|_| Value::Null).collect();
+        let mut values: Vec<Value<'_>> = std::mem::take(&mut self.values)
+            .into_iter()
+            .map(|_| Value::Null)
+            .collect();
         let mut problems = std::mem::take(&mut self.problems);
         problems.clear();
-        config.parse_row(&row.cells, &mut values, &mut notes, &mut problems);
+        self.config
+            .parse_row(&row.cells, &mut values, &mut notes, &mut problems);
         if !problems.is_empty() {
             self.quarantine_row(&row, &problems);
         } else {
@@ -228,9 +306,15 @@ impl RowSink for ChunkBuilder {
             for (builder, value) in self.columns.iter_mut().zip(&values) {
                 builder.append(value);
             }
-            if config.mapping.kind == TableKind::Transactions {
-                let amount_idx = config.mapping.fields().iter().position(|f| f.name == "amount");
-                let negative = amount_idx.is_some_and(|i| matches!(values[i], Value::Decimal(d) if d < 0));
+            if self.config.mapping.kind == TableKind::Transactions {
+                let amount_idx = self
+                    .config
+                    .mapping
+                    .fields()
+                    .iter()
+                    .position(|f| f.name == "amount");
+                let negative =
+                    amount_idx.is_some_and(|i| matches!(values[i], Value::Decimal(d) if d < 0));
                 self.is_refund.append_value(negative);
             }
             self.source_line.append_value(row.location.ordinal());
@@ -252,15 +336,24 @@ impl RowSink for ChunkBuilder {
             for e in &notes.evidence {
                 self.order_evidence[usize::from(*e == DateOrder::MonthFirst)] += 1;
             }
-            let pending = !notes.ambiguous.is_empty() || notes.currency.is_some_and(|c| c != "CNY");
+            if self.location_template.is_none() {
+                self.location_template = Some(row.location.clone());
+            }
+            if notes.currency == Some("CNY") {
+                self.cny_marked += 1;
+            }
+            if !notes.ambiguous.is_empty() || notes.currency.is_some_and(|c| c != "CNY") {
+                self.pending.push(PendingRow {
+                    index: self.accepted_rows.len(),
+                    raw: row.raw.to_string(),
+                    ambiguous: notes.ambiguous,
+                    currency: notes.currency,
+                    currency_column: notes.currency_column,
+                });
+            }
             self.accepted_rows.push(AcceptedRow {
-                location: row.location.clone(),
-                byte_offset: row.byte_offset,
                 fingerprint: xxhash_rust::xxh3::xxh3_128(row.raw.as_bytes()),
-                pending_raw: if pending { row.raw.to_string() } else { String::new() },
-                ambiguous: notes.ambiguous,
-                currency: notes.currency,
-                currency_column: notes.currency_column,
+                ordinal: row.location.ordinal(),
             });
         }
         self.problems = problems;
@@ -274,9 +367,26 @@ impl RowSink for ChunkBuilder {
         if is_malformed(rejected.reason) {
             self.counts.malformed += 1;
         }
-        let column = rejected.column_idx.map(|c| (c, self.config.header.names.get(c).map_or("", String::as_str)));
-        let field = rejected.column_idx.and_then(|c| self.config.mapping.field_of(c));
-        self.quarantine.push(QuarantineEntry::new(rejected.location, rejected.byte_offset, column, rejected.reason, &rejected.raw, rejected.message).with_field(field));
+        let column = rejected.column_idx.map(|c| {
+            (
+                c,
+                self.config.header.names.get(c).map_or("", String::as_str),
+            )
+        });
+        let field = rejected
+            .column_idx
+            .and_then(|c| self.config.mapping.field_of(c));
+        self.quarantine.push(
+            QuarantineEntry::new(
+                rejected.location,
+                rejected.byte_offset,
+                column,
+                rejected.reason,
+                &rejected.raw,
+                rejected.message,
+            )
+            .with_field(field),
+        );
     }
 
     fn blank(&mut self, _location: Location) {

@@ -51,32 +51,58 @@ pub fn read_csv<F: SinkFactory>(
 ) -> Result<(F, Vec<F::Sink>, CsvInfo), ImportError> {
     let bytes = text.as_bytes();
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ImportError::new(file, Reason::EmptyFile, "the file has no content"));
+        return Err(ImportError::new(
+            file,
+            Reason::EmptyFile,
+            "the file has no content",
+        ));
     }
     let delimiter = match options.delimiter {
         Some(d) => d,
         None => sniff_delimiter(bytes, options.escape),
     };
-    let dialect = Dialect { delimiter, quote: b'"', escape: options.escape };
-    if options.escape == EscapeStyle::Doubled {
-        if let Some(line) = backslash_escaped_quote(bytes, &dialect) {
-            return Err(ImportError::new(file, Reason::AmbiguousEscape, "quotes inside quoted fields are escaped with backslashes (\\\")")
+    let dialect = Dialect {
+        delimiter,
+        quote: b'"',
+        escape: options.escape,
+    };
+    if options.escape == EscapeStyle::Doubled
+        && let Some(line) = backslash_escaped_quote(bytes, &dialect)
+    {
+        return Err(ImportError::new(file, Reason::AmbiguousEscape, "quotes inside quoted fields are escaped with backslashes (\\\")")
                 .at(Location::Line { line })
                 .hint("pass --escape backslash if the file comes from MySQL or PHP, or re-export with doubled quotes"));
-        }
     }
     let found = find_header(file, text, &dialect, options)?;
     let factory = prepare(&found.header)?;
     let expected = found.header.names.len();
-    let ctx = ChunkContext { text, dialect, expected, trailing: found.trailing_delimiter, invalid_lines, factory: &factory };
+    let ctx = ChunkContext {
+        text,
+        dialect,
+        expected,
+        trailing: found.trailing_delimiter,
+        invalid_lines,
+        factory: &factory,
+    };
 
     let chunks = chunk_bounds(bytes, found.data_start, options.threads);
     let first_lines = chunk_first_lines(bytes, &chunks, found.data_first_line);
-    let threads = options.threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let threads = options
+        .threads
+        .unwrap_or_else(rayon::current_num_threads)
+        .max(1);
     let mut results: Vec<ChunkResult<F::Sink>> = if threads > 1 && chunks.len() > 1 {
-        chunks.par_iter().zip(first_lines.par_iter()).map(|(&(s, e), &l)| ctx.parse(s, e, l)).collect()
+        chunks
+            .par_iter()
+            .zip(first_lines.par_iter())
+            .map(|(&(s, e), &l)| ctx.parse(s, e, l))
+            .collect()
     } else {
-        chunks.iter().zip(&first_lines).map(|(&(s, e), &l)| ctx.parse(s, e, l)).collect()
+        chunks
+            .iter()
+            .zip(&first_lines)
+            .map(|(&(s, e), &l)| ctx.parse(s, e, l))
+            .collect()
     };
     // A record that ran past its chunk's end (a quoted field holding line breaks) means the
     // next chunk started inside it: parse that chunk again from where the record ended.
@@ -138,9 +164,17 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
                 message,
             };
             let bad_encoding = self.invalid_lines.binary_search(&line).is_ok()
-                || (record.lines > 1 && self.invalid_lines.iter().any(|l| (line..line + record.lines).contains(l)));
+                || (record.lines > 1
+                    && self
+                        .invalid_lines
+                        .iter()
+                        .any(|l| (line..line + record.lines).contains(l)));
             if bad_encoding {
-                sink.rejected(one_line(Reason::InvalidEncoding, "bytes that are not valid UTF-8 on this line".into(), None));
+                sink.rejected(one_line(
+                    Reason::InvalidEncoding,
+                    "bytes that are not valid UTF-8 on this line".into(),
+                    None,
+                ));
                 (pos, line) = self.skip_line(pos, line);
                 continue;
             }
@@ -153,12 +187,23 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
                     || self.embedded_lines_look_like_records(&record));
             if record.unterminated || swallowed {
                 let column = multiline_field.or(Some(record.fields.len().saturating_sub(1)));
-                sink.rejected(one_line(Reason::UnterminatedQuote, "a quoted field is not closed on this line; the next line is read as a new row".into(), column));
+                sink.rejected(one_line(
+                    Reason::UnterminatedQuote,
+                    "a quoted field is not closed on this line; the next line is read as a new row"
+                        .into(),
+                    column,
+                ));
                 (pos, line) = self.skip_line(pos, line);
                 continue;
             }
-            let longest = record.fields.iter().enumerate().max_by_key(|(_, f)| f.end - f.start);
-            let huge_field = longest.filter(|(_, f)| f.end - f.start > MAX_FIELD_BYTES).map(|(i, _)| i);
+            let longest = record
+                .fields
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, f)| f.end - f.start);
+            let huge_field = longest
+                .filter(|(_, f)| f.end - f.start > MAX_FIELD_BYTES)
+                .map(|(i, _)| i);
             if record.content_end - record.start > MAX_RECORD_BYTES || huge_field.is_some() {
                 let mut end = (pos + 200).min(bytes.len());
                 while !self.text.is_char_boundary(end) {
@@ -168,14 +213,21 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
                     "the row is {} bytes long (limits: {MAX_RECORD_BYTES} per row, {MAX_FIELD_BYTES} per field)",
                     record.content_end - record.start
                 );
-                sink.rejected(Rejected { raw: self.text[pos..end].to_string(), ..one_line(Reason::LineTooLong, message, huge_field) });
+                sink.rejected(Rejected {
+                    raw: self.text[pos..end].to_string(),
+                    ..one_line(Reason::LineTooLong, message, huge_field)
+                });
                 (pos, line) = (record.next, line + record.lines);
                 continue;
             }
             if let Some(c) = multiline_field.filter(|&c| !self.factory.allows_multiline(c)) {
                 sink.rejected(Rejected {
                     raw: self.text[record.start..record.content_end].to_string(),
-                    ..one_line(Reason::NewlineInField, "a line break inside a key or typed field".into(), Some(c))
+                    ..one_line(
+                        Reason::NewlineInField,
+                        "a line break inside a key or typed field".into(),
+                        Some(c),
+                    )
                 });
                 (pos, line) = (record.next, line + record.lines);
                 continue;
@@ -183,14 +235,27 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
             let raw = &self.text[record.start..record.content_end];
             if count != self.expected {
                 let (reason, message) = if count < self.expected {
-                    (Reason::MissingColumns, format!("expected {} fields, found {count}", self.expected))
+                    (
+                        Reason::MissingColumns,
+                        format!("expected {} fields, found {count}", self.expected),
+                    )
                 } else {
-                    (Reason::TooManyColumns, format!("expected {} fields, found {count}", self.expected))
+                    (
+                        Reason::TooManyColumns,
+                        format!("expected {} fields, found {count}", self.expected),
+                    )
                 };
                 if record.fields.iter().all(|f| f.start == f.end) {
                     sink.blank(location);
                 } else {
-                    sink.rejected(Rejected { raw: raw.to_string(), ..one_line(reason, message, Some(count.min(self.expected).saturating_sub(1))) });
+                    sink.rejected(Rejected {
+                        raw: raw.to_string(),
+                        ..one_line(
+                            reason,
+                            message,
+                            Some(count.min(self.expected).saturating_sub(1)),
+                        )
+                    });
                 }
                 (pos, line) = (record.next, line + record.lines);
                 continue;
@@ -201,20 +266,36 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
                 if f.stray_quote && !notes.contains(&Reason::UnquotedQuote) {
                     notes.push(Reason::UnquotedQuote);
                 }
-                cells.push(if f.start == f.end { Cell::Empty } else { Cell::Text(self.dialect.field_text(self.text, f)) });
+                cells.push(if f.start == f.end {
+                    Cell::Empty
+                } else {
+                    Cell::Text(self.dialect.field_text(self.text, f))
+                });
             }
             let row_cells = std::mem::take(&mut cells);
-            sink.row(RawRow { location, byte_offset: offset, cells: row_cells, raw: Cow::Borrowed(raw), reader_notes: notes });
+            sink.row(RawRow {
+                location,
+                byte_offset: offset,
+                cells: row_cells,
+                raw: Cow::Borrowed(raw),
+                reader_notes: notes,
+            });
             (pos, line) = (record.next, line + record.lines);
         }
-        ChunkResult { sink, next: pos, next_line: line }
+        ChunkResult {
+            sink,
+            next: pos,
+            next_line: line,
+        }
     }
 
     /// Fields in the record, not counting a phantom empty field after a trailing delimiter.
     fn field_count(&self, record: &Record) -> usize {
         let n = record.fields.len();
         match record.fields.last() {
-            Some(last) if self.trailing && n == self.expected + 1 && last.start == last.end => self.expected,
+            Some(last) if self.trailing && n == self.expected + 1 && last.start == last.end => {
+                self.expected
+            }
             _ => n,
         }
     }
@@ -228,10 +309,9 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
         let bytes = self.text.as_bytes();
         record.fields.iter().filter(|f| f.multiline).any(|f| {
             let inner = &bytes[f.start..f.end];
-            inner
-                .split(|&b| b == b'\n' || b == b'\r')
-                .skip(1)
-                .any(|l| memchr::memchr_iter(self.dialect.delimiter, l).count() + 1 >= self.expected)
+            inner.split(|&b| b == b'\n' || b == b'\r').skip(1).any(|l| {
+                memchr::memchr_iter(self.dialect.delimiter, l).count() + 1 >= self.expected
+            })
         })
     }
 
@@ -266,7 +346,10 @@ fn chunk_bounds(bytes: &[u8], data_start: usize, threads: Option<usize>) -> Vec<
 
 /// The physical line each chunk starts on.
 fn chunk_first_lines(bytes: &[u8], chunks: &[(usize, usize)], first: u64) -> Vec<u64> {
-    let breaks: Vec<u64> = chunks.par_iter().map(|&(s, e)| count_line_breaks(&bytes[s..e])).collect();
+    let breaks: Vec<u64> = chunks
+        .par_iter()
+        .map(|&(s, e)| count_line_breaks(&bytes[s..e]))
+        .collect();
     let mut line = first;
     breaks
         .iter()
@@ -295,8 +378,12 @@ fn line_endings(bytes: &[u8]) -> &'static str {
 /// consistently into more than one field.
 fn sniff_delimiter(bytes: &[u8], escape: EscapeStyle) -> u8 {
     let mut best = (b',', 0usize, 0usize);
-    for &d in &[b',', b'\t', b';', b'|'] {
-        let dialect = Dialect { delimiter: d, quote: b'"', escape };
+    for &d in b",\t;|" {
+        let dialect = Dialect {
+            delimiter: d,
+            quote: b'"',
+            escape,
+        };
         let mut counts: Vec<usize> = Vec::new();
         let mut record = Record::default();
         let mut pos = 0;
@@ -327,7 +414,9 @@ fn mode_of(counts: &[usize]) -> usize {
     for &c in counts {
         *freq.entry(c).or_insert(0usize) += 1;
     }
-    freq.into_iter().max_by_key(|&(c, n)| (n, c)).map_or(0, |(c, _)| c)
+    freq.into_iter()
+        .max_by_key(|&(c, n)| (n, c))
+        .map_or(0, |(c, _)| c)
 }
 
 /// The first line (in the first records) where a quoted field holds `\"` followed by more
@@ -368,7 +457,12 @@ struct FoundHeader {
 /// Finds the header: after `skip_rows` records if given; otherwise the first record among the
 /// first twenty that has the usual number of fields and reads like names rather than data,
 /// preferring the one that names the most known fields (C1 preamble, C3, C7).
-fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptions) -> Result<FoundHeader, ImportError> {
+fn find_header(
+    file: &Path,
+    text: &str,
+    dialect: &Dialect,
+    options: &ImportOptions,
+) -> Result<FoundHeader, ImportError> {
     let bytes = text.as_bytes();
     struct Candidate {
         start: usize,
@@ -382,9 +476,19 @@ fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptio
     let (mut pos, mut line) = (0usize, 1u64);
     while pos < bytes.len() && candidates.len() < 60 {
         dialect.parse_record(bytes, pos, &mut record);
-        let names: Vec<String> = record.fields.iter().map(|f| dialect.field_text(text, f).into_owned()).collect();
+        let names: Vec<String> = record
+            .fields
+            .iter()
+            .map(|f| dialect.field_text(text, f).into_owned())
+            .collect();
         if !names.iter().all(|n| n.trim().is_empty()) {
-            candidates.push(Candidate { start: pos, next: record.next, line, lines: record.lines, names });
+            candidates.push(Candidate {
+                start: pos,
+                next: record.next,
+                line,
+                lines: record.lines,
+                names,
+            });
         }
         if record.next <= pos {
             break;
@@ -393,15 +497,26 @@ fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptio
         pos = record.next;
     }
     let Some(first) = candidates.first() else {
-        return Err(ImportError::new(file, Reason::EmptyFile, "the file has no rows"));
+        return Err(ImportError::new(
+            file,
+            Reason::EmptyFile,
+            "the file has no rows",
+        ));
     };
     if !options.has_header {
         let width = mode_of(&candidates.iter().map(|c| c.names.len()).collect::<Vec<_>>());
         let names = (1..=width).map(|i| i.to_string()).collect();
-        let start = candidates.get(options.skip_rows.unwrap_or(0)).map_or(first.start, |c| c.start);
-        let data_first_line = candidates.get(options.skip_rows.unwrap_or(0)).map_or(first.line, |c| c.line);
+        let start = candidates
+            .get(options.skip_rows.unwrap_or(0))
+            .map_or(first.start, |c| c.start);
+        let data_first_line = candidates
+            .get(options.skip_rows.unwrap_or(0))
+            .map_or(first.line, |c| c.line);
         return Ok(FoundHeader {
-            header: Header { names, location: Location::Line { line: 0 } },
+            header: Header {
+                names,
+                location: Location::Line { line: 0 },
+            },
             header_line: 0,
             preamble_lines: data_first_line - 1,
             data_start: start,
@@ -410,23 +525,41 @@ fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptio
         });
     }
     let chosen = if let Some(skip) = options.skip_rows {
-        candidates.get(skip).ok_or_else(|| ImportError::new(file, Reason::HeaderNotFound, format!("--skip-rows {skip} skips past the end of the file")))?
+        candidates.get(skip).ok_or_else(|| {
+            ImportError::new(
+                file,
+                Reason::HeaderNotFound,
+                format!("--skip-rows {skip} skips past the end of the file"),
+            )
+        })?
     } else {
         let width = if candidates.len() == 1 {
             candidates[0].names.len()
         } else {
-            mode_of(&candidates.iter().skip(1).map(|c| c.names.len()).collect::<Vec<_>>()).max(1)
+            mode_of(
+                &candidates
+                    .iter()
+                    .skip(1)
+                    .map(|c| c.names.len())
+                    .collect::<Vec<_>>(),
+            )
+            .max(1)
         };
         let plausible: Vec<&Candidate> = candidates
             .iter()
             .take(20)
             .filter(|c| {
                 let n = c.names.len();
-                let trailing_ok = n == width + 1 && c.names.last().is_some_and(|l| l.trim().is_empty());
-                (n == width || trailing_ok || (n == width - 1 && width > 1)) && reads_like_header(&c.names)
+                let trailing_ok =
+                    n == width + 1 && c.names.last().is_some_and(|l| l.trim().is_empty());
+                (n == width || trailing_ok || (n == width - 1 && width > 1))
+                    && reads_like_header(&c.names)
             })
             .collect();
-        let best = plausible.iter().max_by_key(|c| (alias_hits(&c.names), std::cmp::Reverse(c.line))).copied();
+        let best = plausible
+            .iter()
+            .max_by_key(|c| (alias_hits(&c.names), std::cmp::Reverse(c.line)))
+            .copied();
         match best {
             Some(c) => c,
             None => {
@@ -452,13 +585,19 @@ fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptio
     } else {
         !data.is_empty()
             && data_mode == names.len() + 1
-            && data.iter().filter(|c| c.names.len() == data_mode).all(|c| c.names.last().is_some_and(|l| l.is_empty()))
+            && data
+                .iter()
+                .filter(|c| c.names.len() == data_mode)
+                .all(|c| c.names.last().is_some_and(|l| l.is_empty()))
     };
     if trailing_delimiter && header_trailing {
         names.pop();
     }
     Ok(FoundHeader {
-        header: Header { names, location: Location::Line { line: chosen.line } },
+        header: Header {
+            names,
+            location: Location::Line { line: chosen.line },
+        },
         header_line: chosen.line,
         preamble_lines: chosen.line - 1,
         data_start: chosen.next,
@@ -469,7 +608,11 @@ fn find_header(file: &Path, text: &str, dialect: &Dialect, options: &ImportOptio
 
 /// A header row is mostly non-empty names that are not numbers or dates.
 fn reads_like_header(names: &[String]) -> bool {
-    let non_empty: Vec<&str> = names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()).collect();
+    let non_empty: Vec<&str> = names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
     if non_empty.len() * 2 < names.len() || non_empty.is_empty() {
         return false;
     }

@@ -31,12 +31,19 @@ pub struct DateStyle {
 impl DateStyle {
     /// A style from a pinned format, deriving the day/month order from it.
     pub fn new(pinned: Option<String>, timezone: Option<FixedOffset>) -> Self {
-        let order = pinned.as_deref().and_then(|f| match (f.find("%d").or(f.find("%e")), f.find("%m")) {
-            (Some(d), Some(m)) if d < m => Some(DateOrder::DayFirst),
-            (Some(_), Some(_)) => Some(DateOrder::MonthFirst),
-            _ => None,
-        });
-        DateStyle { pinned, order, timezone }
+        let order =
+            pinned
+                .as_deref()
+                .and_then(|f| match (f.find("%d").or(f.find("%e")), f.find("%m")) {
+                    (Some(d), Some(m)) if d < m => Some(DateOrder::DayFirst),
+                    (Some(_), Some(_)) => Some(DateOrder::MonthFirst),
+                    _ => None,
+                });
+        DateStyle {
+            pinned,
+            order,
+            timezone,
+        }
     }
 }
 
@@ -75,6 +82,9 @@ pub fn parse_date(text: &str, style: &DateStyle) -> Result<Option<ParsedDate>, R
             return Ok(Some(exact(midnight(d), None)));
         }
     }
+    if let Some(at) = iso_fast(s.as_bytes()) {
+        return Ok(Some(exact(at, None)));
+    }
     let folded: String;
     let s = if s.is_ascii() {
         s
@@ -82,15 +92,50 @@ pub fn parse_date(text: &str, style: &DateStyle) -> Result<Option<ParsedDate>, R
         folded = s.chars().map(crate::fields::fold_full_width).collect();
         folded.as_str()
     };
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.bytes().filter(|&b| b == b'.').count() <= 1 {
+    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && s.bytes().filter(|&b| b == b'.').count() <= 1
+    {
         return numeric_date(s);
     }
     let tokens = Tokens::of(s)?;
     tokens.resolve(style)
 }
 
+/// `YYYY-MM-DD` and `YYYY-MM-DD HH:MM:SS` (the forms of most exports) without allocation.
+fn iso_fast(b: &[u8]) -> Option<NaiveDateTime> {
+    fn digits(b: &[u8]) -> Option<u32> {
+        b.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    }
+    if !(b.len() == 10 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        digits(&b[..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )?;
+    if b.len() == 10 {
+        return Some(midnight(date));
+    }
+    if !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let time = NaiveTime::from_hms_opt(
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    )?;
+    Some(date.and_time(time))
+}
+
 fn exact(at: NaiveDateTime, note: Option<Reason>) -> ParsedDate {
-    ParsedDate::Exact { at, note, evidence: None }
+    ParsedDate::Exact {
+        at,
+        note,
+        evidence: None,
+    }
 }
 
 fn midnight(d: NaiveDate) -> NaiveDateTime {
@@ -172,7 +217,14 @@ impl<'a> Tokens<'a> {
         if let Some(st) = start {
             date.push(&date_part[st..]);
         }
-        let mut tokens = Tokens { date, date_seps, time: Vec::new(), fraction: None, pm: None, offset: None };
+        let mut tokens = Tokens {
+            date,
+            date_seps,
+            time: Vec::new(),
+            fraction: None,
+            pm: None,
+            offset: None,
+        };
         tokens.parse_time(rest)?;
         Ok(tokens)
     }
@@ -201,7 +253,11 @@ impl<'a> Tokens<'a> {
             let digits: String = off.chars().filter(|c| c.is_ascii_digit()).collect();
             if digits.len() == 4 || digits.len() == 2 {
                 let h: i32 = digits[..2].parse().map_err(|_| Reason::InvalidDate)?;
-                let m: i32 = if digits.len() == 4 { digits[2..].parse().map_err(|_| Reason::InvalidDate)? } else { 0 };
+                let m: i32 = if digits.len() == 4 {
+                    digits[2..].parse().map_err(|_| Reason::InvalidDate)?
+                } else {
+                    0
+                };
                 let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
                 self.offset = Some(sign * (h * 3600 + m * 60));
                 rest = &rest[..i];
@@ -266,14 +322,24 @@ impl<'a> Tokens<'a> {
         let time = self.time_of_day()?;
         let lens: Vec<usize> = self.date.iter().map(|t| t.len()).collect();
         let [a, b, c] = [num(self.date[0])?, num(self.date[1])?, num(self.date[2])?];
-        let finish = |d: NaiveDate| -> Result<NaiveDateTime, Reason> { self.to_zone(d.and_time(time), style) };
+        let finish = |d: NaiveDate| -> Result<NaiveDateTime, Reason> {
+            self.to_zone(d.and_time(time), style)
+        };
         if lens[0] == 4 {
             let at = finish(ymd(a, b, c)?)?;
             let note = self.offset.map(|_| Reason::TimezoneConverted);
-            return Ok(Some(ParsedDate::Exact { at, note, evidence: None }));
+            return Ok(Some(ParsedDate::Exact {
+                at,
+                note,
+                evidence: None,
+            }));
         }
         if lens[2] != 4 || self.date_seps.contains(&'年') {
-            return Err(if lens.iter().all(|&l| l <= 2) { Reason::TwoDigitYear } else { Reason::InvalidDate });
+            return Err(if lens.iter().all(|&l| l <= 2) {
+                Reason::TwoDigitYear
+            } else {
+                Reason::InvalidDate
+            });
         }
         if a > 31 || b > 31 {
             return Err(Reason::InvalidDate);
@@ -289,20 +355,34 @@ impl<'a> Tokens<'a> {
                 (None, Some(m)) => Some((m, Some(DateOrder::MonthFirst))),
                 (None, None) => return Err(Reason::InvalidDate),
                 (Some(d), Some(m)) => {
-                    return Ok(Some(ParsedDate::Ambiguous { day_first: finish(d)?, month_first: finish(m)? }));
+                    return Ok(Some(ParsedDate::Ambiguous {
+                        day_first: finish(d)?,
+                        month_first: finish(m)?,
+                    }));
                 }
             },
         };
         let (d, evidence) = chosen.ok_or(Reason::InvalidDate)?;
         let note = self.offset.map(|_| Reason::TimezoneConverted);
-        Ok(Some(ParsedDate::Exact { at: finish(d)?, note, evidence }))
+        Ok(Some(ParsedDate::Exact {
+            at: finish(d)?,
+            note,
+            evidence,
+        }))
     }
 
     fn to_zone(&self, at: NaiveDateTime, style: &DateStyle) -> Result<NaiveDateTime, Reason> {
-        let Some(offset) = self.offset else { return Ok(at) };
+        let Some(offset) = self.offset else {
+            return Ok(at);
+        };
         let source = FixedOffset::east_opt(offset).ok_or(Reason::InvalidDate)?;
-        let target = style.timezone.unwrap_or(FixedOffset::east_opt(0).ok_or(Reason::InvalidDate)?);
-        let instant = source.from_local_datetime(&at).single().ok_or(Reason::InvalidDate)?;
+        let target = style
+            .timezone
+            .unwrap_or(FixedOffset::east_opt(0).ok_or(Reason::InvalidDate)?);
+        let instant = source
+            .from_local_datetime(&at)
+            .single()
+            .ok_or(Reason::InvalidDate)?;
         Ok(instant.with_timezone(&target).naive_local())
     }
 }
@@ -376,10 +456,16 @@ mod tests {
         ));
         assert!(matches!(
             parse_date("13/01/2024", &DateStyle::default()),
-            Ok(Some(ParsedDate::Exact { evidence: Some(DateOrder::DayFirst), .. }))
+            Ok(Some(ParsedDate::Exact {
+                evidence: Some(DateOrder::DayFirst),
+                ..
+            }))
         ));
         let pinned = DateStyle::new(Some("%d/%m/%Y".into()), None);
-        assert!(matches!(parse_date("05/01/2024", &pinned), Ok(Some(ParsedDate::Exact { .. }))));
+        assert!(matches!(
+            parse_date("05/01/2024", &pinned),
+            Ok(Some(ParsedDate::Exact { .. }))
+        ));
         assert_eq!(at("05/05/2024"), "2024-05-05 00:00:00");
     }
 

@@ -7,7 +7,7 @@
 //! GB18030 is never tried before strict UTF-8: valid UTF-8 Chinese also "decodes" as GBK
 //! (张三 → 寮犱笁) without error.
 
-use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{Encoding, GB18030, UTF_8, UTF_16BE, UTF_16LE};
 use std::borrow::Cow;
 
 /// A file's bytes as UTF-8 text, with what was decided on the way.
@@ -125,7 +125,10 @@ fn decode_utf8(bytes: &[u8], bom: bool) -> Result<Decoded<'_>, DecodeError> {
     let first_bad = census.non_utf8.first().map(|t| t.2).unwrap_or(1);
     if all_gb && !bom {
         if let Some(first_utf8_line) = census.first_utf8_non_ascii {
-            return Err(DecodeError::Mixed { first_non_utf8_line: first_bad, first_utf8_line });
+            return Err(DecodeError::Mixed {
+                first_non_utf8_line: first_bad,
+                first_utf8_line,
+            });
         }
         let guess = guess_encoding(bytes);
         if guess == "gbk" || guess == "gb18030" || guess == "utf-8" || guess == "windows-1252" {
@@ -133,7 +136,10 @@ fn decode_utf8(bytes: &[u8], bom: bool) -> Result<Decoded<'_>, DecodeError> {
             // decoding strictly as GB18030 is the stronger evidence.
             return decode_strict(bytes, GB18030, false);
         }
-        return Err(DecodeError::Unsupported { guess, first_bad_line: first_bad });
+        return Err(DecodeError::Unsupported {
+            guess,
+            first_bad_line: first_bad,
+        });
     }
     // Lines that no candidate decodes: quarantine them one by one (the import's refusal
     // threshold still applies) unless they are most of the file, which means another
@@ -146,7 +152,10 @@ fn decode_utf8(bytes: &[u8], bom: bool) -> Result<Decoded<'_>, DecodeError> {
             invalid_lines: census.non_utf8.iter().map(|t| t.2).collect(),
         });
     }
-    Err(DecodeError::Unsupported { guess: guess_encoding(bytes), first_bad_line: first_bad })
+    Err(DecodeError::Unsupported {
+        guess: guess_encoding(bytes),
+        first_bad_line: first_bad,
+    })
 }
 
 /// Which lines are valid UTF-8, and which of those hold non-ASCII text.
@@ -159,7 +168,11 @@ struct LineCensus {
 
 impl LineCensus {
     fn of(bytes: &[u8]) -> LineCensus {
-        let mut census = LineCensus { lines: 0, non_utf8: Vec::new(), first_utf8_non_ascii: None };
+        let mut census = LineCensus {
+            lines: 0,
+            non_utf8: Vec::new(),
+            first_utf8_non_ascii: None,
+        };
         for (start, end) in physical_lines(bytes) {
             census.lines += 1;
             let line = &bytes[start..end];
@@ -208,7 +221,9 @@ fn first_undecodable_line(bytes: &[u8], encoding: &'static Encoding) -> Option<u
     }
     physical_lines(bytes)
         .position(|(s, e)| {
-            encoding.decode_without_bom_handling_and_without_replacement(&bytes[s..e]).is_none()
+            encoding
+                .decode_without_bom_handling_and_without_replacement(&bytes[s..e])
+                .is_none()
         })
         .map(|i| i as u64 + 1)
 }
@@ -217,7 +232,10 @@ fn guess_encoding(bytes: &[u8]) -> String {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let sample = &bytes[..bytes.len().min(1 << 20)];
     detector.feed(sample, sample.len() == bytes.len());
-    detector.guess(None, chardetng::Utf8Detection::Allow).name().to_ascii_lowercase()
+    detector
+        .guess(None, chardetng::Utf8Detection::Allow)
+        .name()
+        .to_ascii_lowercase()
 }
 
 /// UTF-16 text without a BOM has a NUL in every other byte for ASCII content.
@@ -227,7 +245,12 @@ fn looks_like_utf16(bytes: &[u8]) -> bool {
         return false;
     }
     let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    let odd = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|&&b| b == 0)
+        .count();
     let half = sample.len() / 2;
     even * 10 > half * 3 || odd * 10 > half * 3
 }
@@ -295,7 +318,10 @@ mod tests {
         bytes.extend(gbk("2,李四\n"));
         assert!(matches!(
             decode(&bytes, None),
-            Err(DecodeError::Mixed { first_non_utf8_line: 3, first_utf8_line: 2 })
+            Err(DecodeError::Mixed {
+                first_non_utf8_line: 3,
+                first_utf8_line: 2
+            })
         ));
     }
 

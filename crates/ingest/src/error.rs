@@ -32,7 +32,9 @@ fn location_text(location: &Option<Location>, column: &Option<String>) -> String
 }
 
 fn hint_text(hint: &Option<String>) -> String {
-    hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default()
+    hint.as_ref()
+        .map(|h| format!("\n  hint: {h}"))
+        .unwrap_or_default()
 }
 
 impl ImportError {

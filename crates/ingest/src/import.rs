@@ -12,7 +12,7 @@ use crate::options::{ImportOptions, TableKind};
 use crate::quarantine::QuarantineEntry;
 use crate::row_validator::RowValidator;
 use crate::source::Header;
-use crate::{read_jsonl, read_parquet, read_xlsx, XlsxLimits};
+use crate::{XlsxLimits, read_jsonl, read_parquet, read_xlsx};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use kehu_domain::{Location, Reason};
@@ -56,16 +56,32 @@ enum Format {
 /// ```
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, ImportError> {
     let raw = std::fs::read(path).map_err(|e| {
-        ImportError::new(path, Reason::Unreadable, format!("cannot read the file: {e}")).hint("check the path and permissions")
+        ImportError::new(
+            path,
+            Reason::Unreadable,
+            format!("cannot read the file: {e}"),
+        )
+        .hint("check the path and permissions")
     })?;
     if raw.is_empty() {
-        return Err(ImportError::new(path, Reason::EmptyFile, "the file is empty (0 bytes)"));
+        return Err(ImportError::new(
+            path,
+            Reason::EmptyFile,
+            "the file is empty (0 bytes)",
+        ));
     }
     let sha256 = hex(&Sha256::digest(&raw));
     let bytes = raw.len() as u64;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let (content, compression, inner_name) = if raw.starts_with(&[0x1F, 0x8B]) {
-        (gunzip(path, &raw)?, "gzip", name.trim_end_matches(".gz").to_string())
+        (
+            gunzip(path, &raw)?,
+            "gzip",
+            name.trim_end_matches(".gz").to_string(),
+        )
     } else {
         (raw, "none", name)
     };
@@ -111,7 +127,12 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
     };
     let (validator, sinks): (RowValidator, Vec<ChunkBuilder>) = match format {
         Format::Xlsx => {
-            let (v, sinks, info) = read_xlsx(path, options.sheet.as_deref(), &XlsxLimits::default(), prepare)?;
+            let (v, sinks, info) = read_xlsx(
+                path,
+                options.sheet.as_deref(),
+                &XlsxLimits::default(),
+                prepare,
+            )?;
             report.sheet = Some(info.sheet);
             (v, sinks)
         }
@@ -120,14 +141,21 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
             (v, sinks)
         }
         Format::Csv | Format::JsonLines => {
-            let decoded = decode(&content, options.encoding.as_deref()).map_err(|e| decode_error(path, e))?;
+            let decoded =
+                decode(&content, options.encoding.as_deref()).map_err(|e| decode_error(path, e))?;
             report.encoding = decoded.encoding.clone();
             report.bom = decoded.bom;
             if format == Format::JsonLines {
                 let (v, sinks, _) = read_jsonl(&decoded.text, path, prepare)?;
                 (v, sinks)
             } else {
-                let (v, sinks, info) = read_csv(path, &decoded.text, &decoded.invalid_lines, options, prepare)?;
+                let (v, sinks, info) = read_csv(
+                    path,
+                    &decoded.text,
+                    &decoded.invalid_lines,
+                    options,
+                    prepare,
+                )?;
                 report.delimiter = Some(info.delimiter.clone());
                 report.dialect = Some(info);
                 (v, sinks)
@@ -140,10 +168,17 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
     report.mapping = mapping.as_map();
     report.mapping_detail = mapping.mapped.clone();
     report.amount_derived = mapping.amount_derived;
-    report.order_id_derived = mapping.kind == TableKind::Transactions && mapping.column_of("order_id").is_none();
+    report.order_id_derived =
+        mapping.kind == TableKind::Transactions && mapping.column_of("order_id").is_none();
     report.unmapped_columns = mapping.unmapped.clone();
 
-    let merged: Merged = merge(sinks).map_err(|e| ImportError::new(path, Reason::Unreadable, format!("internal error while building the table: {e}")))?;
+    let merged: Merged = merge(sinks).map_err(|e| {
+        ImportError::new(
+            path,
+            Reason::Unreadable,
+            format!("internal error while building the table: {e}"),
+        )
+    })?;
     check_threshold(path, &merged, options)?;
     let counts = &merged.counts;
     report.rows_seen = counts.rows_seen;
@@ -162,20 +197,48 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
         report.warnings.insert(Reason::HeaderOnly, 1);
     }
     let schema = crate::canonical_schema::canonical_schema(mapping.kind);
-    let batches = if report.order_id_derived { derive_order_ids(merged.batches) } else { merged.batches };
-    Ok(Import { report, schema, batches, quarantine: merged.quarantine })
+    let batches = if report.order_id_derived {
+        derive_order_ids(merged.batches)
+    } else {
+        merged.batches
+    };
+    Ok(Import {
+        report,
+        schema,
+        batches,
+        quarantine: merged.quarantine,
+    })
 }
 
-fn check_threshold(path: &Path, merged: &Merged, options: &ImportOptions) -> Result<(), ImportError> {
+fn check_threshold(
+    path: &Path,
+    merged: &Merged,
+    options: &ImportOptions,
+) -> Result<(), ImportError> {
     let c = &merged.counts;
     let data_rows = c.rows_seen - c.skipped_blank;
-    let ratio = if data_rows == 0 { 0.0 } else { c.malformed as f64 / data_rows as f64 };
+    let ratio = if data_rows == 0 {
+        0.0
+    } else {
+        c.malformed as f64 / data_rows as f64
+    };
     if c.malformed > options.max_malformed_rows || ratio > options.max_malformed_ratio {
         let reasons = count_reasons(&merged.quarantine);
-        let mut top: Vec<(Reason, u64)> = reasons.into_iter().filter(|(r, _)| crate::chunk_builder::is_malformed(*r)).collect();
+        let mut top: Vec<(Reason, u64)> = reasons
+            .into_iter()
+            .filter(|(r, _)| crate::chunk_builder::is_malformed(*r))
+            .collect();
         top.sort_by_key(|(r, n)| (std::cmp::Reverse(*n), *r));
-        let list = top.iter().take(3).map(|(r, n)| format!("{} ×{n}", r.code())).collect::<Vec<_>>().join(", ");
-        let first = merged.quarantine.iter().find(|e| crate::chunk_builder::is_malformed(e.reason));
+        let list = top
+            .iter()
+            .take(3)
+            .map(|(r, n)| format!("{} ×{n}", r.code()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let first = merged
+            .quarantine
+            .iter()
+            .find(|e| crate::chunk_builder::is_malformed(e.reason));
         let mut err = ImportError::new(
             path,
             Reason::TooManyQuarantined,
@@ -201,14 +264,20 @@ fn derive_order_ids(batches: Vec<RecordBatch>) -> Vec<RecordBatch> {
         .into_iter()
         .map(|batch| {
             let schema = batch.schema();
-            let (Ok(c), Ok(t), Ok(o)) = (schema.index_of("customer_id"), schema.index_of("ts"), schema.index_of("order_id")) else {
+            let (Ok(c), Ok(t), Ok(o)) = (
+                schema.index_of("customer_id"),
+                schema.index_of("ts"),
+                schema.index_of("order_id"),
+            ) else {
                 return batch;
             };
             let customers = batch.column(c).as_string::<i32>();
             let ts = batch.column(t).as_primitive::<TimestampMicrosecondType>();
             let mut ids = StringBuilder::with_capacity(batch.num_rows(), batch.num_rows() * 24);
             for i in 0..batch.num_rows() {
-                let at = chrono::DateTime::from_timestamp_micros(ts.value(i)).map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string()).unwrap_or_default();
+                let at = chrono::DateTime::from_timestamp_micros(ts.value(i))
+                    .map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string())
+                    .unwrap_or_default();
                 ids.append_value(format!("{}@{at}", customers.value(i)));
             }
             let mut columns = batch.columns().to_vec();
@@ -224,9 +293,19 @@ fn gunzip(path: &Path, raw: &[u8]) -> Result<Vec<u8>, ImportError> {
     flate2::read::MultiGzDecoder::new(raw)
         .take(MAX_DECOMPRESSED_BYTES + 1)
         .read_to_end(&mut out)
-        .map_err(|e| ImportError::new(path, Reason::Unreadable, format!("the gzip stream is corrupt: {e}")))?;
+        .map_err(|e| {
+            ImportError::new(
+                path,
+                Reason::Unreadable,
+                format!("the gzip stream is corrupt: {e}"),
+            )
+        })?;
     if out.len() as u64 > MAX_DECOMPRESSED_BYTES {
-        return Err(ImportError::new(path, Reason::ArchiveTooLarge, format!("the file expands to more than {MAX_DECOMPRESSED_BYTES} bytes")));
+        return Err(ImportError::new(
+            path,
+            Reason::ArchiveTooLarge,
+            format!("the file expands to more than {MAX_DECOMPRESSED_BYTES} bytes"),
+        ));
     }
     Ok(out)
 }
@@ -253,13 +332,26 @@ fn detect_format(path: &Path, content: &[u8], name: &str) -> Result<Format, Impo
         None
     };
     if let Some(what) = what {
-        return Err(ImportError::new(path, Reason::WrongFormat, format!("the file is named `{name}` but its bytes are {what}"))
-            .hint("rename it to its real extension (.xlsx), or export it again as CSV"));
+        return Err(ImportError::new(
+            path,
+            Reason::WrongFormat,
+            format!("the file is named `{name}` but its bytes are {what}"),
+        )
+        .hint("rename it to its real extension (.xlsx), or export it again as CSV"));
     }
     if spreadsheet_ext {
-        return Err(ImportError::new(path, Reason::WrongFormat, format!("`{name}` is not a zip-based workbook")).hint("export it again as .xlsx or CSV"));
+        return Err(ImportError::new(
+            path,
+            Reason::WrongFormat,
+            format!("`{name}` is not a zip-based workbook"),
+        )
+        .hint("export it again as .xlsx or CSV"));
     }
-    Ok(if matches!(ext, "jsonl" | "ndjson" | "json") { Format::JsonLines } else { Format::Csv })
+    Ok(if matches!(ext, "jsonl" | "ndjson" | "json") {
+        Format::JsonLines
+    } else {
+        Format::Csv
+    })
 }
 
 fn decode_error(path: &Path, e: DecodeError) -> ImportError {

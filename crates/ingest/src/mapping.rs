@@ -66,30 +66,47 @@ impl ColumnMapping {
 
     /// The canonical field a source column feeds.
     pub fn field_of(&self, column: usize) -> Option<&'static str> {
-        self.mapped.iter().find(|m| m.column == column).map(|m| m.field)
+        self.mapped
+            .iter()
+            .find(|m| m.column == column)
+            .map(|m| m.field)
     }
 
     /// Field name → header, for reports.
     pub fn as_map(&self) -> BTreeMap<String, String> {
-        self.mapped.iter().map(|m| (m.field.to_string(), m.header.clone())).collect()
+        self.mapped
+            .iter()
+            .map(|m| (m.field.to_string(), m.header.clone()))
+            .collect()
     }
 }
 
 /// Maps `header` to a table: the kind in `options`, or the first of transactions, feedback,
 /// customers whose required fields are all found.
-pub fn resolve(file: &Path, header: &Header, options: &ImportOptions) -> Result<ColumnMapping, ImportError> {
+pub fn resolve(
+    file: &Path,
+    header: &Header,
+    options: &ImportOptions,
+) -> Result<ColumnMapping, ImportError> {
     if header.names.len() > MAX_COLUMNS {
         return Err(ImportError::new(
             file,
             Reason::TooManyColumnsInHeader,
-            format!("the header has {} columns; at most {MAX_COLUMNS} are read", header.names.len()),
+            format!(
+                "the header has {} columns; at most {MAX_COLUMNS} are read",
+                header.names.len()
+            ),
         )
         .at(header.location.clone()));
     }
     let normalised: Vec<String> = header.names.iter().map(|h| normalise_header(h)).collect();
     let kinds: Vec<TableKind> = match options.kind {
         Some(kind) => vec![kind],
-        None => vec![TableKind::Transactions, TableKind::Feedback, TableKind::Customers],
+        None => vec![
+            TableKind::Transactions,
+            TableKind::Feedback,
+            TableKind::Customers,
+        ],
     };
     let mut first_failure = None;
     for kind in kinds {
@@ -106,15 +123,25 @@ pub fn resolve(file: &Path, header: &Header, options: &ImportOptions) -> Result<
         }
     }
     let (kind, missing) = first_failure.unwrap_or((TableKind::Transactions, "customer_id"));
-    let found = header.names.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ");
+    let found = header
+        .names
+        .iter()
+        .map(|h| format!("`{h}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     Err(ImportError::new(
         file,
         Reason::MissingRequiredColumn,
-        format!("no column for the required field `{missing}` of a {} file; headers found: {found}", kind.name()),
+        format!(
+            "no column for the required field `{missing}` of a {} file; headers found: {found}",
+            kind.name()
+        ),
     )
     .at(header.location.clone())
     .column(missing)
-    .hint(format!("name the column explicitly, e.g. `--map {missing}=\"<header>\"`, or set --kind")))
+    .hint(format!(
+        "name the column explicitly, e.g. `--map {missing}=\"<header>\"`, or set --kind"
+    )))
 }
 
 fn map_kind(
@@ -136,7 +163,10 @@ fn map_kind(
                 return Err(ImportError::new(
                     file,
                     Reason::MissingRequiredColumn,
-                    format!("the mapping names `{field_name}`, which is not a field of a {} file", kind.name()),
+                    format!(
+                        "the mapping names `{field_name}`, which is not a field of a {} file",
+                        kind.name()
+                    ),
                 )
                 .hint(format!("fields are: {known}")));
             }
@@ -166,7 +196,13 @@ fn map_kind(
             .iter()
             .enumerate()
             .filter(|(c, _)| !taken[*c])
-            .filter_map(|(c, n)| field.aliases.iter().position(|a| a == n).map(|rank| (rank, c)))
+            .filter_map(|(c, n)| {
+                field
+                    .aliases
+                    .iter()
+                    .position(|a| a == n)
+                    .map(|rank| (rank, c))
+            })
             .min();
         if let Some((_, c)) = best {
             columns[fi] = Some(c);
@@ -216,11 +252,20 @@ fn map_kind(
         .filter(|(c, _)| !taken[*c])
         .map(|(_, h)| h.clone())
         .collect();
-    Ok(ColumnMapping { kind, columns, mapped, amount_derived, unmapped })
+    Ok(ColumnMapping {
+        kind,
+        columns,
+        mapped,
+        amount_derived,
+        unmapped,
+    })
 }
 
 fn has_column(fields: &[FieldSpec], columns: &[Option<usize>], name: &str) -> bool {
-    fields.iter().position(|f| f.name == name).is_some_and(|i| columns[i].is_some())
+    fields
+        .iter()
+        .position(|f| f.name == name)
+        .is_some_and(|i| columns[i].is_some())
 }
 
 fn has_any(mapping: &ColumnMapping, names: &[&str]) -> bool {
@@ -228,17 +273,24 @@ fn has_any(mapping: &ColumnMapping, names: &[&str]) -> bool {
 }
 
 fn missing_required(mapping: &ColumnMapping) -> Option<&'static str> {
-    mapping.fields().iter().zip(&mapping.columns).find_map(|(field, col)| {
-        let derived = field.name == "amount" && mapping.amount_derived;
-        (field.required && col.is_none() && !derived).then_some(field.name)
-    })
+    mapping
+        .fields()
+        .iter()
+        .zip(&mapping.columns)
+        .find_map(|(field, col)| {
+            let derived = field.name == "amount" && mapping.amount_derived;
+            (field.required && col.is_none() && !derived).then_some(field.name)
+        })
 }
 
-fn find_source_column(header: &Header, normalised: &[String], source: &str, has_header: bool) -> Option<usize> {
-    if !has_header {
-        if let Ok(pos) = source.trim().parse::<usize>() {
-            return (1..=header.names.len()).contains(&pos).then(|| pos - 1);
-        }
+fn find_source_column(
+    header: &Header,
+    normalised: &[String],
+    source: &str,
+    has_header: bool,
+) -> Option<usize> {
+    if !has_header && let Ok(pos) = source.trim().parse::<usize>() {
+        return (1..=header.names.len()).contains(&pos).then(|| pos - 1);
     }
     header
         .names
@@ -268,7 +320,10 @@ fn check_duplicates(
             return Err(ImportError::new(
                 file,
                 Reason::DuplicateHeader,
-                format!("{twins} columns are called `{}`; kehu cannot tell which one is `{}`", header.names[m.column], m.field),
+                format!(
+                    "{twins} columns are called `{}`; kehu cannot tell which one is `{}`",
+                    header.names[m.column], m.field
+                ),
             )
             .at(header.location.clone())
             .column(header.names[m.column].clone())
@@ -285,9 +340,13 @@ pub fn alias_hits(names: &[String]) -> usize {
         .iter()
         .map(|n| normalise_header(n))
         .filter(|n| {
-            [TableKind::Transactions, TableKind::Customers, TableKind::Feedback]
-                .iter()
-                .any(|&k| fields_of(k).iter().any(|f| f.aliases.contains(&n.as_str())))
+            [
+                TableKind::Transactions,
+                TableKind::Customers,
+                TableKind::Feedback,
+            ]
+            .iter()
+            .any(|&k| fields_of(k).iter().any(|f| f.aliases.contains(&n.as_str())))
         })
         .count()
 }
@@ -298,17 +357,33 @@ mod tests {
     use kehu_domain::Location;
 
     fn header(names: &[&str]) -> Header {
-        Header { names: names.iter().map(|s| s.to_string()).collect(), location: Location::Line { line: 1 } }
+        Header {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            location: Location::Line { line: 1 },
+        }
     }
 
     fn map(names: &[&str]) -> Result<ColumnMapping, ImportError> {
-        resolve(Path::new("t.csv"), &header(names), &ImportOptions::default())
+        resolve(
+            Path::new("t.csv"),
+            &header(names),
+            &ImportOptions::default(),
+        )
     }
 
     #[test]
     fn online_retail_headers_map_with_derived_amount() {
-        let m = map(&["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"])
-            .expect("maps");
+        let m = map(&[
+            "InvoiceNo",
+            "StockCode",
+            "Description",
+            "Quantity",
+            "InvoiceDate",
+            "UnitPrice",
+            "CustomerID",
+            "Country",
+        ])
+        .expect("maps");
         assert_eq!(m.kind, TableKind::Transactions);
         assert!(m.amount_derived);
         assert_eq!(m.column_of("order_id"), Some(0));
@@ -327,8 +402,18 @@ mod tests {
 
     #[test]
     fn customer_and_feedback_files_are_told_apart() {
-        assert_eq!(map(&["客户编号", "姓名", "手机号", "注册日期"]).expect("maps").kind, TableKind::Customers);
-        assert_eq!(map(&["客户编号", "反馈日期", "满意度", "NPS"]).expect("maps").kind, TableKind::Feedback);
+        assert_eq!(
+            map(&["客户编号", "姓名", "手机号", "注册日期"])
+                .expect("maps")
+                .kind,
+            TableKind::Customers
+        );
+        assert_eq!(
+            map(&["客户编号", "反馈日期", "满意度", "NPS"])
+                .expect("maps")
+                .kind,
+            TableKind::Feedback
+        );
     }
 
     #[test]
@@ -348,7 +433,12 @@ mod tests {
     fn explicit_mapping_wins() {
         let mut options = ImportOptions::default();
         options.mapping.insert("customer_id".into(), "buyer".into());
-        let m = resolve(Path::new("t"), &header(&["buyer", "CustomerID", "date", "amount"]), &options).expect("maps");
+        let m = resolve(
+            Path::new("t"),
+            &header(&["buyer", "CustomerID", "date", "amount"]),
+            &options,
+        )
+        .expect("maps");
         assert_eq!(m.column_of("customer_id"), Some(0));
     }
 }

@@ -7,7 +7,9 @@ use arrow::array::{Array, ArrayRef, BooleanArray, Date32Array, TimestampMicrosec
 use arrow::compute::filter_record_batch;
 use arrow::record_batch::RecordBatch;
 use kehu_domain::Reason;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// The merged result of all chunks.
@@ -34,8 +36,13 @@ pub struct Merged {
 
 /// Merges chunks (given in file order).
 pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::ArrowError> {
-    let mut merged = Merged { currency: "CNY", ..Merged::default() };
-    let evidence = chunks.iter().fold([0u64; 2], |acc, c| [acc[0] + c.order_evidence[0], acc[1] + c.order_evidence[1]]);
+    let mut merged = Merged {
+        currency: "CNY",
+        ..Merged::default()
+    };
+    let evidence = chunks.iter().fold([0u64; 2], |acc, c| {
+        [acc[0] + c.order_evidence[0], acc[1] + c.order_evidence[1]]
+    });
     // Dates like 05/01/2024 are read the way the rest of the column proves, and quarantined
     // when the column proves nothing or both ways.
     let order = match evidence {
@@ -43,11 +50,20 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
         [0, m] if m > 0 => Some(false),
         _ => None,
     };
-    merged.date_order = order.map(|day_first| if day_first { "day_first" } else { "month_first" });
+    merged.date_order = order.map(|day_first| {
+        if day_first {
+            "day_first"
+        } else {
+            "month_first"
+        }
+    });
     merged.currency = file_currency(&chunks);
 
-    let mut seen: HashMap<u128, u64> = HashMap::new();
+    let rows: usize = chunks.iter().map(|c| c.accepted_rows.len()).sum();
+    let mut seen: HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>> =
+        HashMap::with_capacity_and_hasher(rows, Default::default());
     let mut kept_foreign_symbols = 0u64;
+    let mut repeated = 0u64;
     for chunk in &mut chunks {
         let config = std::sync::Arc::clone(chunk.config());
         let header_name = |c: usize| config.header.names.get(c).cloned().unwrap_or_default();
@@ -55,34 +71,59 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
         let mut keep = vec![true; chunk.accepted_rows.len()];
         let mut late: Vec<QuarantineEntry> = Vec::new();
         let mut replacements: BTreeMap<usize, Vec<(usize, i64)>> = BTreeMap::new();
+        let mut pending = chunk.pending.iter().peekable();
         for (i, row) in chunk.accepted_rows.iter().enumerate() {
             let mut problem: Option<(Reason, String, Option<usize>)> = None;
-            if let Some(code) = row.currency.filter(|c| *c != merged.currency) {
-                let message = format!("amount in {code}; the file's amounts are in {}", merged.currency);
-                problem = Some((Reason::CurrencyMismatch, message, row.currency_column));
-            } else if row.currency.is_some_and(|c| c != "CNY") {
-                kept_foreign_symbols += 1;
-            }
-            if problem.is_none() && !row.ambiguous.is_empty() {
-                match order {
-                    Some(true) => {}
-                    Some(false) => {
-                        for a in &row.ambiguous {
-                            replacements.entry(a.field).or_default().push((i, a.month_first));
+            let mut raw = "";
+            if let Some(p) = pending.next_if(|p| p.index == i) {
+                raw = p.raw.as_str();
+                if let Some(code) = p.currency.filter(|c| *c != merged.currency) {
+                    let message = format!(
+                        "amount in {code}; the file's amounts are in {}",
+                        merged.currency
+                    );
+                    problem = Some((Reason::CurrencyMismatch, message, p.currency_column));
+                } else if p.currency.is_some_and(|c| c != "CNY") {
+                    kept_foreign_symbols += 1;
+                }
+                if problem.is_none() && !p.ambiguous.is_empty() {
+                    match order {
+                        Some(true) => {}
+                        Some(false) => {
+                            for a in &p.ambiguous {
+                                replacements
+                                    .entry(a.field)
+                                    .or_default()
+                                    .push((i, a.month_first));
+                            }
                         }
-                    }
-                    None => {
-                        let column = row.ambiguous.first().and_then(|a| config.mapping.columns[a.field]);
-                        let message = "day and month could be either way round; pin the format with --date-format".to_string();
-                        problem = Some((Reason::AmbiguousDate, message, column));
+                        None => {
+                            let column = p
+                                .ambiguous
+                                .first()
+                                .and_then(|a| config.mapping.columns[a.field]);
+                            let message = "day and month could be either way round; pin the format with --date-format".to_string();
+                            problem = Some((Reason::AmbiguousDate, message, column));
+                        }
                     }
                 }
             }
             if problem.is_none() {
-                if let Some(first) = seen.get(&row.fingerprint) {
-                    problem = Some((Reason::DuplicateRow, format!("duplicate of line {first}"), None));
-                } else {
-                    seen.insert(row.fingerprint, row.location.ordinal());
+                match seen.entry(row.fingerprint) {
+                    Entry::Occupied(first) if config.keep_duplicates => {
+                        let _ = first;
+                        repeated += 1;
+                    }
+                    Entry::Occupied(first) => {
+                        problem = Some((
+                            Reason::DuplicateRow,
+                            format!("duplicate of line {}", first.get()),
+                            None,
+                        ))
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(row.ordinal);
+                    }
                 }
             }
             if let Some((reason, message, column)) = problem {
@@ -92,9 +133,16 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
                 if is_malformed(reason) {
                     chunk.counts.malformed += 1;
                 }
-                let raw = if row.pending_raw.is_empty() { String::new() } else { row.pending_raw.clone() };
                 let named = column.map(|c| (c, header_name(c)));
-                let entry = QuarantineEntry::new(row.location.clone(), row.byte_offset, named.as_ref().map(|(c, h)| (*c, h.as_str())), reason, &raw, message);
+                let named = named.as_ref().map(|(c, h)| (*c, h.as_str()));
+                let entry = QuarantineEntry::new(
+                    chunk.location_of(row.ordinal),
+                    None,
+                    named,
+                    reason,
+                    raw,
+                    message,
+                );
                 late.push(entry.with_field(column.and_then(|c| config.mapping.field_of(c))));
             }
         }
@@ -119,11 +167,18 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
             *merged.warnings.entry(*r).or_insert(0) += n;
         }
         for example in chunk.warning_examples.drain(..) {
-            let shown = merged.warning_examples.iter().filter(|e| e.reason == example.reason).count();
+            let shown = merged
+                .warning_examples
+                .iter()
+                .filter(|e| e.reason == example.reason)
+                .count();
             if shown < WARNING_EXAMPLES {
                 merged.warning_examples.push(example);
             }
         }
+    }
+    if repeated > 0 {
+        merged.warnings.insert(Reason::RepeatedRow, repeated);
     }
     if kept_foreign_symbols > 0 {
         *merged.normalised.entry(Reason::CurrencySymbol).or_insert(0) += kept_foreign_symbols;
@@ -144,39 +199,72 @@ fn add_counts(total: &mut RowCounts, c: &RowCounts) {
 /// file whose amounts carry no marker is taken to be in the business's own currency).
 fn file_currency(chunks: &[ChunkBuilder]) -> &'static str {
     let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for row in chunks.iter().flat_map(|c| &c.accepted_rows) {
+    for row in chunks.iter().flat_map(|c| &c.pending) {
         if let Some(code) = row.currency {
             *counts.entry(code).or_insert(0) += 1;
         }
     }
+    let cny: u64 = chunks.iter().map(|c| c.cny_marked).sum();
+    if cny > 0 {
+        *counts.entry("CNY").or_insert(0) += cny;
+    }
     let rows: u64 = chunks.iter().map(|c| c.accepted_rows.len() as u64).sum();
     let marked: u64 = counts.values().sum();
-    match counts.iter().max_by_key(|(code, n)| (**n, std::cmp::Reverse(**code))) {
+    match counts
+        .iter()
+        .max_by_key(|(code, n)| (**n, std::cmp::Reverse(**code)))
+    {
         Some((code, _)) if marked * 2 > rows => code,
         _ => "CNY",
     }
 }
 
-fn replace_values(batch: &RecordBatch, replacements: &BTreeMap<usize, Vec<(usize, i64)>>) -> Result<RecordBatch, arrow::error::ArrowError> {
+fn replace_values(
+    batch: &RecordBatch,
+    replacements: &BTreeMap<usize, Vec<(usize, i64)>>,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
     let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
     for (field, rows) in replacements {
         let column = &columns[*field];
-        let replaced: ArrayRef = if let Some(ts) = column.as_any().downcast_ref::<TimestampMicrosecondArray>() {
-            let mut values: Vec<Option<i64>> = ts.iter().collect();
-            for (row, v) in rows {
-                values[*row] = Some(*v);
-            }
-            Arc::new(TimestampMicrosecondArray::from(values))
-        } else if let Some(d) = column.as_any().downcast_ref::<Date32Array>() {
-            let mut values: Vec<Option<i32>> = d.iter().collect();
-            for (row, v) in rows {
-                values[*row] = i32::try_from(*v).ok();
-            }
-            Arc::new(Date32Array::from(values))
-        } else {
-            Arc::clone(column)
-        };
+        let replaced: ArrayRef =
+            if let Some(ts) = column.as_any().downcast_ref::<TimestampMicrosecondArray>() {
+                let mut values: Vec<Option<i64>> = ts.iter().collect();
+                for (row, v) in rows {
+                    values[*row] = Some(*v);
+                }
+                Arc::new(TimestampMicrosecondArray::from(values))
+            } else if let Some(d) = column.as_any().downcast_ref::<Date32Array>() {
+                let mut values: Vec<Option<i32>> = d.iter().collect();
+                for (row, v) in rows {
+                    values[*row] = i32::try_from(*v).ok();
+                }
+                Arc::new(Date32Array::from(values))
+            } else {
+                Arc::clone(column)
+            };
         columns[*field] = replaced;
     }
     RecordBatch::try_new(batch.schema(), columns)
+}
+
+/// Row fingerprints are already xxh3-128 hashes: hashing them again would only cost time.
+#[derive(Debug, Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 ^= u64::from_le_bytes(word);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64 ^ (value >> 64) as u64;
+    }
 }

@@ -27,8 +27,26 @@ pub struct NumberStyle {
 pub fn is_null_token(text: &str) -> bool {
     matches!(
         text,
-        "" | "-" | "--" | "—" | "–" | "n/a" | "N/A" | "NA" | "na" | "NULL" | "null" | "Null" | "None"
-            | "none" | "nan" | "NaN" | "#N/A" | "无" | "空" | "／" | "/"
+        "" | "-"
+            | "--"
+            | "—"
+            | "–"
+            | "n/a"
+            | "N/A"
+            | "NA"
+            | "na"
+            | "NULL"
+            | "null"
+            | "Null"
+            | "None"
+            | "none"
+            | "nan"
+            | "NaN"
+            | "#N/A"
+            | "无"
+            | "空"
+            | "／"
+            | "/"
     )
 }
 
@@ -51,7 +69,10 @@ const FOREIGN_MARKERS: &[(&str, &str)] = &[
 ///
 /// Returns `Ok(None)` for an empty or null-token cell, the value with its notes otherwise, or
 /// the reason it is not a number.
-pub fn parse_number(text: &str, style: NumberStyle) -> Result<Option<(Money, NumberNotes)>, Reason> {
+pub fn parse_number(
+    text: &str,
+    style: NumberStyle,
+) -> Result<Option<(Money, NumberNotes)>, Reason> {
     let mut notes = NumberNotes::default();
     let trimmed = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}');
     if is_null_token(trimmed) {
@@ -92,7 +113,10 @@ pub fn parse_number(text: &str, style: NumberStyle) -> Result<Option<(Money, Num
         body = stripped;
         notes.currency = Some("CNY");
         notes.normalised.push(Reason::CurrencySymbol);
-    } else if let Some((code, _)) = FOREIGN_MARKERS.iter().find_map(|(m, code)| strip_marker(&body, &[m]).map(|s| (*code, s))) {
+    } else if let Some((code, _)) = FOREIGN_MARKERS
+        .iter()
+        .find_map(|(m, code)| strip_marker(&body, &[m]).map(|s| (*code, s)))
+    {
         notes.currency = Some(code);
         // The caller decides whether this currency is the file's own.
         body = FOREIGN_MARKERS
@@ -142,7 +166,10 @@ pub fn parse_number(text: &str, style: NumberStyle) -> Result<Option<(Money, Num
             break;
         }
     }
-    if body.contains(['万', '亿', '千', '百', '十', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖', '拾', '佰', '仟']) {
+    if body.contains([
+        '万', '亿', '千', '百', '十', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖', '拾',
+        '佰', '仟',
+    ]) {
         return Err(Reason::NonNumeric);
     }
 
@@ -168,18 +195,29 @@ fn strip_marker(body: &str, markers: &[&str]) -> Option<String> {
 
 /// Removes thousands separators and settles the decimal mark, giving `digits[.digits]` with an
 /// optional exponent.
-fn plain_decimal(body: &str, decimal_comma: bool, notes: &mut NumberNotes) -> Result<String, Reason> {
+fn plain_decimal(
+    body: &str,
+    decimal_comma: bool,
+    notes: &mut NumberNotes,
+) -> Result<String, Reason> {
     if body.is_empty() {
         return Err(Reason::NonNumeric);
     }
-    let (group, decimal) = if decimal_comma { ('.', ',') } else { (',', '.') };
+    let (group, decimal) = if decimal_comma {
+        ('.', ',')
+    } else {
+        (',', '.')
+    };
     let mut mantissa = body;
     let mut exponent = "";
     if let Some(i) = body.find(['e', 'E']) {
         mantissa = &body[..i];
         exponent = &body[i..];
     }
-    if !mantissa.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') {
+    if !mantissa
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    {
         return Err(Reason::NonNumeric);
     }
     let (int_part, frac_part) = match mantissa.rfind(decimal) {
@@ -187,7 +225,11 @@ fn plain_decimal(body: &str, decimal_comma: bool, notes: &mut NumberNotes) -> Re
         None => (mantissa, None),
     };
     if frac_part.is_some_and(|f| f.contains([',', '.'])) {
-        return Err(if decimal_comma { Reason::NonNumeric } else { Reason::AmbiguousNumber });
+        return Err(if decimal_comma {
+            Reason::NonNumeric
+        } else {
+            Reason::AmbiguousNumber
+        });
     }
     let int_digits = if int_part.contains(group) {
         if !valid_grouping(int_part, group) {
@@ -212,7 +254,9 @@ fn plain_decimal(body: &str, decimal_comma: bool, notes: &mut NumberNotes) -> Re
 /// `1,234,567` — groups of three after a first group of one to three digits.
 fn valid_grouping(int_part: &str, group: char) -> bool {
     let mut parts = int_part.split(group);
-    let first_ok = parts.next().is_some_and(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
     first_ok && parts.all(|p| p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -240,7 +284,11 @@ fn scale_exponent(plain: &str, extra_power: u32) -> Result<(Money, bool), Reason
     } else if point as usize >= digits.len() {
         format!("{digits}{}", "0".repeat(point as usize - digits.len()))
     } else {
-        format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+        format!(
+            "{}.{}",
+            &digits[..point as usize],
+            &digits[point as usize..]
+        )
     };
     Money::parse_decimal(&text).map_err(|_| Reason::NonNumeric)
 }
@@ -249,10 +297,18 @@ fn scale_exponent(plain: &str, extra_power: u32) -> Result<(Money, bool), Reason
 mod tests {
     use super::*;
 
-    const AMOUNT: NumberStyle = NumberStyle { decimal_comma: false, magnitude_units: true, currency: true };
+    const AMOUNT: NumberStyle = NumberStyle {
+        decimal_comma: false,
+        magnitude_units: true,
+        currency: true,
+    };
 
     fn value(text: &str) -> String {
-        parse_number(text, AMOUNT).expect("number").expect("not null").0.to_string()
+        parse_number(text, AMOUNT)
+            .expect("number")
+            .expect("not null")
+            .0
+            .to_string()
     }
 
     fn reason(text: &str, style: NumberStyle) -> Reason {
@@ -289,7 +345,10 @@ mod tests {
     fn chinese_magnitudes() {
         assert_eq!(value("1.2万"), "12000.00");
         assert_eq!(value("3亿"), "300000000.00");
-        let strict = NumberStyle { magnitude_units: false, ..AMOUNT };
+        let strict = NumberStyle {
+            magnitude_units: false,
+            ..AMOUNT
+        };
         assert_eq!(reason("1.2万", strict), Reason::UnitInNumber);
         assert_eq!(reason("壹仟贰佰", AMOUNT), Reason::NonNumeric);
     }
@@ -305,8 +364,18 @@ mod tests {
     fn decimal_comma_only_when_asked() {
         assert_eq!(reason("1.234,56", AMOUNT), Reason::AmbiguousNumber);
         assert_eq!(reason("12,50", AMOUNT), Reason::AmbiguousNumber);
-        let eu = NumberStyle { decimal_comma: true, ..AMOUNT };
-        assert_eq!(parse_number("1.234,56", eu).expect("ok").expect("v").0.to_string(), "1234.56");
+        let eu = NumberStyle {
+            decimal_comma: true,
+            ..AMOUNT
+        };
+        assert_eq!(
+            parse_number("1.234,56", eu)
+                .expect("ok")
+                .expect("v")
+                .0
+                .to_string(),
+            "1234.56"
+        );
     }
 
     #[test]

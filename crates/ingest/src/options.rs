@@ -77,6 +77,9 @@ pub struct ImportOptions {
     pub max_malformed_ratio: f64,
     /// Refuse the file when more than this many data rows are malformed.
     pub max_malformed_rows: u64,
+    /// Keep exact duplicate rows (flagged `repeated_row`) instead of quarantining them. For
+    /// line-item exports without a line number, where two identical lines can be two items.
+    pub keep_duplicates: bool,
     /// Worker threads; `None` = all cores. Results do not depend on it.
     pub threads: Option<usize>,
 }
@@ -100,6 +103,7 @@ impl Default for ImportOptions {
             earliest_plausible_date: NaiveDate::from_ymd_opt(1990, 1, 1),
             max_malformed_ratio: 0.05,
             max_malformed_rows: 1000,
+            keep_duplicates: false,
             threads: None,
         }
     }
@@ -118,7 +122,8 @@ impl std::str::FromStr for UtcOffset {
         let t = s.trim();
         let named = match t {
             "UTC" | "utc" | "Z" | "GMT" => Some(0),
-            "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Hong_Kong" | "Asia/Macau" | "Asia/Taipei" | "Asia/Singapore" | "PRC" => Some(8 * 3600),
+            "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Hong_Kong" | "Asia/Macau"
+            | "Asia/Taipei" | "Asia/Singapore" | "PRC" => Some(8 * 3600),
             "Asia/Tokyo" | "Asia/Seoul" => Some(9 * 3600),
             "Asia/Kolkata" => Some(5 * 3600 + 1800),
             _ => None,
@@ -129,15 +134,25 @@ impl std::str::FromStr for UtcOffset {
                 let (sign, rest) = match t.as_bytes().first() {
                     Some(b'+') => (1, &t[1..]),
                     Some(b'-') => (-1, &t[1..]),
-                    _ => return Err(format!("`{s}` is not a UTC offset: write +08:00, -05:00 or UTC")),
+                    _ => {
+                        return Err(format!(
+                            "`{s}` is not a UTC offset: write +08:00, -05:00 or UTC"
+                        ));
+                    }
                 };
                 let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
-                let h: i32 = h.parse().map_err(|_| format!("`{s}` is not a UTC offset"))?;
-                let m: i32 = m.parse().map_err(|_| format!("`{s}` is not a UTC offset"))?;
+                let h: i32 = h
+                    .parse()
+                    .map_err(|_| format!("`{s}` is not a UTC offset"))?;
+                let m: i32 = m
+                    .parse()
+                    .map_err(|_| format!("`{s}` is not a UTC offset"))?;
                 sign * (h * 3600 + m * 60)
             }
         };
-        FixedOffset::east_opt(seconds).map(UtcOffset).ok_or_else(|| format!("`{s}` is out of range"))
+        FixedOffset::east_opt(seconds)
+            .map(UtcOffset)
+            .ok_or_else(|| format!("`{s}` is out of range"))
     }
 }
 

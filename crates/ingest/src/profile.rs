@@ -8,6 +8,7 @@ use arrow::datatypes::{Decimal128Type, TimestampMicrosecondType};
 use kehu_domain::{Money, Reason};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
+use xxhash_rust::xxh3::Xxh3Builder;
 
 /// Returns and refunds: rows with a negative amount.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -56,14 +57,29 @@ pub struct TableProfile {
 pub fn profile(import: &Import) -> TableProfile {
     let schema = &import.schema;
     let mut p = TableProfile {
-        duplicates: import.report.quarantine_reasons.get(&Reason::DuplicateRow).copied().unwrap_or(0),
-        outliers: import.report.warnings.get(&Reason::Outlier).copied().unwrap_or(0),
-        out_of_range_dates: import.report.warnings.get(&Reason::OutOfRangeDate).copied().unwrap_or(0),
+        duplicates: import
+            .report
+            .quarantine_reasons
+            .get(&Reason::DuplicateRow)
+            .copied()
+            .unwrap_or(0),
+        outliers: import
+            .report
+            .warnings
+            .get(&Reason::Outlier)
+            .copied()
+            .unwrap_or(0),
+        out_of_range_dates: import
+            .report
+            .warnings
+            .get(&Reason::OutOfRangeDate)
+            .copied()
+            .unwrap_or(0),
         ..TableProfile::default()
     };
     let idx = |name: &str| schema.index_of(name).ok();
-    let mut customers: HashSet<&str> = HashSet::new();
-    let mut orders: HashSet<&str> = HashSet::new();
+    let mut customers: HashSet<&str, Xxh3Builder> = HashSet::default();
+    let mut orders: HashSet<&str, Xxh3Builder> = HashSet::default();
     let (mut revenue, mut sales, mut returns) = (Money::ZERO, Money::ZERO, Returns::default());
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for batch in &import.batches {
@@ -75,7 +91,12 @@ pub fn profile(import: &Import) -> TableProfile {
             orders.extend(batch.column(o).as_string::<i32>().iter().flatten());
         }
         if let Some(a) = idx("amount") {
-            for v in batch.column(a).as_primitive::<Decimal128Type>().iter().flatten() {
+            for v in batch
+                .column(a)
+                .as_primitive::<Decimal128Type>()
+                .iter()
+                .flatten()
+            {
                 let m = Money::from_units(v);
                 revenue += m;
                 if v > 0 {
@@ -102,12 +123,23 @@ pub fn profile(import: &Import) -> TableProfile {
         p.returns = Some(returns);
     }
     if first <= last {
-        let fmt = |m: i64| chrono::DateTime::from_timestamp_micros(m).map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
-        p.date_range = Some(DateRange { first: fmt(first), last: fmt(last) });
+        let fmt = |m: i64| {
+            chrono::DateTime::from_timestamp_micros(m)
+                .map(|d| d.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default()
+        };
+        p.date_range = Some(DateRange {
+            first: fmt(first),
+            last: fmt(last),
+        });
     }
     for field in import.report.mapping.keys() {
         if let Some(i) = idx(field) {
-            let nulls: usize = import.batches.iter().map(|b| b.column(i).null_count()).sum();
+            let nulls: usize = import
+                .batches
+                .iter()
+                .map(|b| b.column(i).null_count())
+                .sum();
             p.missing_values.insert(field.clone(), nulls as u64);
         }
     }

@@ -114,7 +114,10 @@ pub fn write_quarantine_csv<W: Write>(
     lang: kehu_domain::Lang,
 ) -> std::io::Result<()> {
     out.write_all(b"\xEF\xBB\xBF")?;
-    writeln!(out, "file,location,line,byte_offset,column_idx,column_name,field,reason_code,reason,snippet,message")?;
+    writeln!(
+        out,
+        "file,location,line,byte_offset,column_idx,column_name,field,reason_code,reason,snippet,message"
+    )?;
     for e in entries {
         let fields = [
             file.to_string(),
@@ -137,11 +140,12 @@ pub fn write_quarantine_csv<W: Write>(
 
 /// Quotes a CSV field when needed and neutralises formula-looking text (`=`, `+`, `-`, `@`).
 pub fn csv_field(value: &str) -> String {
-    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err() {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
+    let neutral =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err() {
+            format!("'{value}")
+        } else {
+            value.to_string()
+        };
     if neutral.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", neutral.replace('"', "\"\""))
     } else {
@@ -155,7 +159,10 @@ mod tests {
 
     #[test]
     fn masks_long_digit_runs_and_cuts() {
-        assert_eq!(mask_snippet("1,张三,13812345678,2024-01-05"), "1,张三,138******78,2024-01-05");
+        assert_eq!(
+            mask_snippet("1,张三,13812345678,2024-01-05"),
+            "1,张三,138******78,2024-01-05"
+        );
         let long = "x".repeat(300);
         assert!(mask_snippet(&long).len() <= SNIPPET_BYTES + '…'.len_utf8());
         assert_eq!(mask_snippet("Zh\0ang"), "Zh\\u{0}ang");

@@ -8,7 +8,9 @@ use crate::mapping::ColumnMapping;
 use crate::number_text::{NumberStyle, parse_number};
 use crate::options::{ImportOptions, TableKind};
 use crate::source::{Cell, Header, SinkFactory};
-use crate::text_value::{parse_free_text, parse_id, parse_label, parse_name, parse_phone, parse_status};
+use crate::text_value::{
+    parse_free_text, parse_id, parse_label, parse_name, parse_phone, parse_status,
+};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use kehu_domain::{Money, Reason};
 use std::borrow::Cow;
@@ -89,6 +91,8 @@ pub struct ValidatorConfig {
     pub earliest_plausible: Option<NaiveDate>,
     /// Whether each source column may hold line breaks.
     pub multiline: Vec<bool>,
+    /// Keep exact duplicate rows instead of quarantining them.
+    pub keep_duplicates: bool,
 }
 
 /// The [`SinkFactory`] every reader feeds: validates rows into [`ChunkBuilder`]s.
@@ -108,8 +112,15 @@ impl RowValidator {
             }
         }
         let header_trimmed = header.names.iter().map(|h| normalise_header(h)).collect();
-        let money_style = NumberStyle { decimal_comma: options.decimal_comma, magnitude_units: options.magnitude_units, currency: true };
-        let number_style = NumberStyle { currency: false, ..money_style };
+        let money_style = NumberStyle {
+            decimal_comma: options.decimal_comma,
+            magnitude_units: options.magnitude_units,
+            currency: true,
+        };
+        let number_style = NumberStyle {
+            currency: false,
+            ..money_style
+        };
         RowValidator {
             config: Arc::new(ValidatorConfig {
                 header,
@@ -121,6 +132,7 @@ impl RowValidator {
                 latest_plausible: options.latest_plausible_date,
                 earliest_plausible: options.earliest_plausible_date,
                 multiline,
+                keep_duplicates: options.keep_duplicates,
             }),
         }
     }
@@ -143,21 +155,42 @@ impl SinkFactory for RowValidator {
     }
 }
 
-const SUMMARY_WORDS: &[&str] = &["合计", "总计", "小计", "汇总", "总和", "共计", "total", "totals", "grand total", "subtotal", "sum"];
+/// Whether a cell's first letter could start a totals word (a cheap filter before the real test).
+fn could_be_summary_word(t: &str) -> bool {
+    matches!(
+        t.trim_start().chars().next(),
+        Some('合' | '总' | '小' | '汇' | '共' | 't' | 'T' | 's' | 'S' | 'g' | 'G')
+    )
+}
+
+const SUMMARY_WORDS: &[&str] = &[
+    "合计",
+    "总计",
+    "小计",
+    "汇总",
+    "总和",
+    "共计",
+    "total",
+    "totals",
+    "grand total",
+    "subtotal",
+    "sum",
+];
 
 impl ValidatorConfig {
     /// C2: a totals row — any of the first cells, or an id/date cell, says 合计/Total.
     pub fn is_summary_row(&self, cells: &[Cell<'_>]) -> bool {
-        let mut candidates: Vec<usize> = (0..cells.len().min(3)).collect();
-        for name in ["customer_id", "order_id", "ts"] {
-            if let Some(c) = self.mapping.column_of(name) {
-                candidates.push(c);
-            }
-        }
-        candidates.into_iter().any(|c| match cells.get(c) {
-            Some(Cell::Text(t)) => {
-                let t = t.trim_matches(|ch: char| ch.is_whitespace() || ch == ':' || ch == '：').to_lowercase();
-                SUMMARY_WORDS.contains(&t.as_str()) || ["合计", "总计", "小计"].iter().any(|w| t.starts_with(w))
+        let first_three = 0..cells.len().min(3);
+        let keys = ["customer_id", "order_id", "ts"]
+            .into_iter()
+            .filter_map(|name| self.mapping.column_of(name));
+        first_three.chain(keys).any(|c| match cells.get(c) {
+            Some(Cell::Text(t)) if could_be_summary_word(t) => {
+                let t = t
+                    .trim_matches(|ch: char| ch.is_whitespace() || ch == ':' || ch == '：')
+                    .to_lowercase();
+                SUMMARY_WORDS.contains(&t.as_str())
+                    || ["合计", "总计", "小计"].iter().any(|w| t.starts_with(w))
             }
             _ => false,
         })
@@ -165,6 +198,21 @@ impl ValidatorConfig {
 
     /// C9: the header again, inside the data.
     pub fn is_repeated_header(&self, cells: &[Cell<'_>]) -> bool {
+        // Cheap first test, without allocating: the first non-empty header's cell must start
+        // with the header's first letter.
+        let Some(i) = self.header_trimmed.iter().position(|h| !h.is_empty()) else {
+            return false;
+        };
+        let Some(Cell::Text(t)) = cells.get(i) else {
+            return false;
+        };
+        let first_letter = t
+            .chars()
+            .map(crate::fields::fold_full_width)
+            .find(|c| !c.is_whitespace() && !"_-./()（）:：#'\"".contains(*c));
+        if first_letter.map(|c| c.to_ascii_lowercase()) != self.header_trimmed[i].chars().next() {
+            return false;
+        }
         let mut named = 0;
         for (cell, name) in cells.iter().zip(&self.header_trimmed) {
             match cell {
@@ -177,7 +225,13 @@ impl ValidatorConfig {
     }
 
     /// Parses every mapped field of a row.
-    pub fn parse_row<'a>(&self, cells: &'a [Cell<'a>], values: &mut Vec<Value<'a>>, notes: &mut RowNotes, problems: &mut Vec<FieldProblem>) {
+    pub fn parse_row<'a>(
+        &self,
+        cells: &'a [Cell<'a>],
+        values: &mut Vec<Value<'a>>,
+        notes: &mut RowNotes,
+        problems: &mut Vec<FieldProblem>,
+    ) {
         values.clear();
         let fields = self.mapping.fields();
         for (fi, (spec, col)) in fields.iter().zip(&self.mapping.columns).enumerate() {
@@ -205,7 +259,12 @@ impl ValidatorConfig {
                     problems.push(FieldProblem {
                         column: Some(c),
                         reason,
-                        message: format!("`{}` = \"{}\": {}", spec.name, short(&cell.to_text()), reason.describe(kehu_domain::Lang::En)),
+                        message: format!(
+                            "`{}` = \"{}\": {}",
+                            spec.name,
+                            short(&cell.to_text()),
+                            reason.describe(kehu_domain::Lang::En)
+                        ),
                     });
                     values.push(Value::Null);
                 }
@@ -224,18 +283,28 @@ impl ValidatorConfig {
     fn derive_order_id(&self, values: &mut [Value<'_>], notes: &mut RowNotes) {
         let fields = self.mapping.fields();
         let idx = |name: &str| fields.iter().position(|f| f.name == name);
-        let (Some(o), Some(c), Some(t)) = (idx("order_id"), idx("customer_id"), idx("ts")) else { return };
+        let (Some(o), Some(c), Some(t)) = (idx("order_id"), idx("customer_id"), idx("ts")) else {
+            return;
+        };
         if !matches!(values[o], Value::Null) {
             return;
         }
         if let (Value::Text(customer), Value::Micros(at)) = (&values[c], &values[t]) {
-            let at = chrono::DateTime::from_timestamp_micros(*at).map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string()).unwrap_or_default();
+            let at = chrono::DateTime::from_timestamp_micros(*at)
+                .map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string())
+                .unwrap_or_default();
             values[o] = Value::Text(Cow::Owned(format!("{customer}@{at}")));
             notes.normalised.push(Reason::DerivedOrderId);
         }
     }
 
-    fn check_date_range(&self, fi: usize, values: &[Value<'_>], column: usize, notes: &mut RowNotes) {
+    fn check_date_range(
+        &self,
+        fi: usize,
+        values: &[Value<'_>],
+        column: usize,
+        notes: &mut RowNotes,
+    ) {
         let date = match values[fi] {
             Value::Micros(m) => chrono::DateTime::from_timestamp_micros(m).map(|d| d.date_naive()),
             Value::Days(d) => NaiveDate::from_num_days_from_ce_opt(d + EPOCH_DAYS_FROM_CE),
@@ -250,42 +319,73 @@ impl ValidatorConfig {
         }
     }
 
-    fn derive_amount<'a>(&self, values: &mut [Value<'a>], notes: &mut RowNotes, problems: &mut Vec<FieldProblem>) {
+    fn derive_amount<'a>(
+        &self,
+        values: &mut [Value<'a>],
+        notes: &mut RowNotes,
+        problems: &mut Vec<FieldProblem>,
+    ) {
         let fields = self.mapping.fields();
         let idx = |name: &str| fields.iter().position(|f| f.name == name);
-        let (Some(a), Some(q), Some(p)) = (idx("amount"), idx("quantity"), idx("unit_price")) else { return };
+        let (Some(a), Some(q), Some(p)) = (idx("amount"), idx("quantity"), idx("unit_price"))
+        else {
+            return;
+        };
         if !self.mapping.amount_derived {
             return;
         }
         // Problems in quantity or price are already reported; the missing amount is implied.
         let had_problem = problems.iter().any(|pr| {
-            pr.column.is_some() && (pr.column == self.mapping.columns[q] || pr.column == self.mapping.columns[p])
+            pr.column.is_some()
+                && (pr.column == self.mapping.columns[q] || pr.column == self.mapping.columns[p])
         });
         match (&values[q], &values[p]) {
-            (Value::Decimal(qty), Value::Decimal(price)) => match Money::from_units(*price).times_quantity(*qty) {
-                Some((amount, rounded)) => {
-                    values[a] = Value::Decimal(amount.units());
-                    notes.normalised.push(Reason::DerivedAmount);
-                    if rounded {
-                        notes.normalised.push(Reason::RoundedAmount);
+            (Value::Decimal(qty), Value::Decimal(price)) => {
+                match Money::from_units(*price).times_quantity(*qty) {
+                    Some((amount, rounded)) => {
+                        values[a] = Value::Decimal(amount.units());
+                        notes.normalised.push(Reason::DerivedAmount);
+                        if rounded {
+                            notes.normalised.push(Reason::RoundedAmount);
+                        }
                     }
+                    None => problems.push(FieldProblem {
+                        column: self.mapping.columns[q],
+                        reason: Reason::OutOfRange,
+                        message: "quantity × unit price overflows".into(),
+                    }),
                 }
-                None => problems.push(FieldProblem { column: self.mapping.columns[q], reason: Reason::OutOfRange, message: "quantity × unit price overflows".into() }),
-            },
+            }
             _ if had_problem => {}
             (qv, _) => {
-                let column = if matches!(qv, Value::Null) { self.mapping.columns[q] } else { self.mapping.columns[p] };
-                let which = if matches!(qv, Value::Null) { "quantity" } else { "unit_price" };
+                let column = if matches!(qv, Value::Null) {
+                    self.mapping.columns[q]
+                } else {
+                    self.mapping.columns[p]
+                };
+                let which = if matches!(qv, Value::Null) {
+                    "quantity"
+                } else {
+                    "unit_price"
+                };
                 problems.push(FieldProblem {
                     column,
                     reason: Reason::MissingValue,
-                    message: format!("`amount` is computed from quantity × unit price, and `{which}` is empty"),
+                    message: format!(
+                        "`amount` is computed from quantity × unit price, and `{which}` is empty"
+                    ),
                 });
             }
         }
     }
 
-    fn parse_field<'a>(&self, fi: usize, spec: &FieldSpec, cell: &'a Cell<'a>, notes: &mut RowNotes) -> Result<Value<'a>, Reason> {
+    fn parse_field<'a>(
+        &self,
+        fi: usize,
+        spec: &FieldSpec,
+        cell: &'a Cell<'a>,
+        notes: &mut RowNotes,
+    ) -> Result<Value<'a>, Reason> {
         if let Cell::Error(_) = cell {
             return Err(Reason::CellError);
         }
@@ -304,16 +404,23 @@ impl ValidatorConfig {
             FieldType::Name => text_value(cell, parse_name, notes),
             FieldType::Phone => text_value(cell, parse_phone, notes),
             FieldType::Status => match cell {
-                Cell::Text(t) => Ok(parse_status(t)?.map_or(Value::Null, |s| Value::Text(Cow::Borrowed(s)))),
+                Cell::Text(t) => {
+                    Ok(parse_status(t)?.map_or(Value::Null, |s| Value::Text(Cow::Borrowed(s))))
+                }
                 _ => Err(Reason::UnknownStatus),
             },
             FieldType::Money | FieldType::Quantity => {
-                let style = if spec.ty == FieldType::Money { self.money_style } else { self.number_style };
+                let style = if spec.ty == FieldType::Money {
+                    self.money_style
+                } else {
+                    self.number_style
+                };
                 let value = self.decimal_value(cell, style, notes)?;
-                if let (FieldType::Money, Value::Decimal(units)) = (spec.ty, &value) {
-                    if *units < 0 && spec.name == "amount" {
-                        notes.normalised.push(Reason::Refund);
-                    }
+                if let (FieldType::Money, Value::Decimal(units)) = (spec.ty, &value)
+                    && *units < 0
+                    && spec.name == "amount"
+                {
+                    notes.normalised.push(Reason::Refund);
                 }
                 Ok(value)
             }
@@ -322,7 +429,9 @@ impl ValidatorConfig {
                     Cell::Int(i) => *i as f64,
                     Cell::Float(f) => *f,
                     Cell::Decimal { value, scale } => *value as f64 / 10f64.powi(i32::from(*scale)),
-                    Cell::Bool(_) | Cell::Date(_) | Cell::DateTime(_) => return Err(Reason::NonNumeric),
+                    Cell::Bool(_) | Cell::Date(_) | Cell::DateTime(_) => {
+                        return Err(Reason::NonNumeric);
+                    }
                     Cell::Text(_) => match self.decimal_value(cell, self.number_style, notes)? {
                         Value::Decimal(units) => Money::from_units(units).to_f64(),
                         _ => return Ok(Value::Null),
@@ -338,8 +447,10 @@ impl ValidatorConfig {
                 let at = match cell {
                     Cell::DateTime(dt) => *dt,
                     Cell::Date(d) => d.and_time(chrono::NaiveTime::MIN),
-                    Cell::Int(i) => excel_serial_value(*i as f64, false).inspect(|_| notes.normalised.push(Reason::ExcelSerialDate))?,
-                    Cell::Float(f) => excel_serial_value(*f, false).inspect(|_| notes.normalised.push(Reason::ExcelSerialDate))?,
+                    Cell::Int(i) => excel_serial_value(*i as f64, false)
+                        .inspect(|_| notes.normalised.push(Reason::ExcelSerialDate))?,
+                    Cell::Float(f) => excel_serial_value(*f, false)
+                        .inspect(|_| notes.normalised.push(Reason::ExcelSerialDate))?,
                     Cell::Text(t) => match parse_date(t, &self.dates)? {
                         None => return Ok(Value::Null),
                         Some(ParsedDate::Exact { at, note, evidence }) => {
@@ -347,15 +458,29 @@ impl ValidatorConfig {
                             notes.evidence.extend(evidence);
                             at
                         }
-                        Some(ParsedDate::Ambiguous { day_first, month_first }) => {
-                            let m = if spec.ty == FieldType::Date { days(month_first) } else { micros(month_first) };
-                            notes.ambiguous.push(Ambiguity { field: fi, month_first: m });
+                        Some(ParsedDate::Ambiguous {
+                            day_first,
+                            month_first,
+                        }) => {
+                            let m = if spec.ty == FieldType::Date {
+                                days(month_first)
+                            } else {
+                                micros(month_first)
+                            };
+                            notes.ambiguous.push(Ambiguity {
+                                field: fi,
+                                month_first: m,
+                            });
                             day_first
                         }
                     },
                     _ => return Err(Reason::InvalidDate),
                 };
-                Ok(if spec.ty == FieldType::Date { Value::Days(days(at) as i32) } else { Value::Micros(micros(at)) })
+                Ok(if spec.ty == FieldType::Date {
+                    Value::Days(days(at) as i32)
+                } else {
+                    Value::Micros(micros(at))
+                })
             }
         }
     }
@@ -365,13 +490,20 @@ impl ValidatorConfig {
             Cell::Text(t) => text_value_str(t, parse_id, notes),
             Cell::Int(i) => Ok(Value::Text(Cow::Owned(i.to_string()))),
             // Spreadsheets store numeric ids as floats: 17850.0 is the id 17850.
-            Cell::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(Value::Text(Cow::Owned(format!("{}", *f as i64)))),
+            Cell::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                Ok(Value::Text(Cow::Owned(format!("{}", *f as i64))))
+            }
             Cell::Float(f) if f.abs() >= 1e15 => Err(Reason::ScientificNotationInId),
             other => Ok(Value::Text(Cow::Owned(other.to_text().into_owned()))),
         }
     }
 
-    fn decimal_value<'a>(&self, cell: &'a Cell<'a>, style: NumberStyle, notes: &mut RowNotes) -> Result<Value<'a>, Reason> {
+    fn decimal_value<'a>(
+        &self,
+        cell: &'a Cell<'a>,
+        style: NumberStyle,
+        notes: &mut RowNotes,
+    ) -> Result<Value<'a>, Reason> {
         let units = match cell {
             Cell::Int(i) => Money::from_whole(*i),
             Cell::Decimal { value, scale } => {
@@ -383,7 +515,8 @@ impl ValidatorConfig {
             }
             // The shortest decimal that prints as this float: what the spreadsheet showed.
             Cell::Float(f) if f.is_finite() => {
-                let (m, rounded) = Money::parse_decimal(&format!("{f}")).map_err(|_| Reason::NonNumeric)?;
+                let (m, rounded) =
+                    Money::parse_decimal(&format!("{f}")).map_err(|_| Reason::NonNumeric)?;
                 if rounded {
                     notes.normalised.push(Reason::RoundedAmount);
                 }
@@ -433,19 +566,29 @@ fn normalise_gender(t: &str) -> Option<&'static str> {
 
 type TextParser = for<'x> fn(&'x str) -> Result<Option<crate::text_value::TextValue<'x>>, Reason>;
 
-fn text_value<'a>(cell: &'a Cell<'a>, parser: TextParser, notes: &mut RowNotes) -> Result<Value<'a>, Reason> {
+fn text_value<'a>(
+    cell: &'a Cell<'a>,
+    parser: TextParser,
+    notes: &mut RowNotes,
+) -> Result<Value<'a>, Reason> {
     match cell {
         Cell::Text(t) => text_value_str(t, parser, notes),
         other => Ok(Value::Text(Cow::Owned(other.to_text().into_owned()))),
     }
 }
 
-fn text_value_str<'a>(t: &'a Cow<'a, str>, parser: TextParser, notes: &mut RowNotes) -> Result<Value<'a>, Reason> {
+fn text_value_str<'a>(
+    t: &'a Cow<'a, str>,
+    parser: TextParser,
+    notes: &mut RowNotes,
+) -> Result<Value<'a>, Reason> {
     match parser(t.as_ref())? {
         None => Ok(Value::Null),
         Some(v) => {
             notes.normalised.extend(v.normalised);
-            notes.warnings.extend(v.warnings.into_iter().map(|w| (w, None)));
+            notes
+                .warnings
+                .extend(v.warnings.into_iter().map(|w| (w, None)));
             Ok(Value::Text(v.value))
         }
     }

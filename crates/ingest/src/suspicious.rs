@@ -8,6 +8,7 @@ use arrow::array::AsArray;
 use arrow::datatypes::{Decimal128Type, UInt64Type};
 use kehu_domain::{Location, Money, Reason};
 use std::collections::HashSet;
+use xxhash_rust::xxh3::Xxh3Builder;
 
 /// Amounts beyond this many interquartile ranges above the upper quartile, on a log scale,
 /// are outliers: with typical spreads that is a hundred times the upper-quartile amount.
@@ -16,10 +17,14 @@ const OUTLIER_IQRS: f64 = 3.0;
 /// Adds `outlier` and `orphan_refund` warnings (counts and first examples) to a merged
 /// transactions import.
 pub fn flag_suspicious(merged: &mut Merged) {
-    let Some(schema) = merged.batches.first().map(|b| b.schema()) else { return };
-    let (Ok(amount_idx), Ok(customer_idx), Ok(line_idx)) =
-        (schema.index_of("amount"), schema.index_of("customer_id"), schema.index_of(crate::SOURCE_LINE))
-    else {
+    let Some(schema) = merged.batches.first().map(|b| b.schema()) else {
+        return;
+    };
+    let (Ok(amount_idx), Ok(customer_idx), Ok(line_idx)) = (
+        schema.index_of("amount"),
+        schema.index_of("customer_id"),
+        schema.index_of(crate::SOURCE_LINE),
+    ) else {
         return;
     };
     if schema.index_of("is_refund").is_err() {
@@ -28,7 +33,13 @@ pub fn flag_suspicious(merged: &mut Merged) {
     let mut logs: Vec<f64> = Vec::new();
     for batch in &merged.batches {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-        logs.extend(amounts.values().iter().filter(|v| **v != 0).map(|v| Money::from_units(*v).to_f64().abs().log10()));
+        logs.extend(
+            amounts
+                .values()
+                .iter()
+                .filter(|v| **v != 0)
+                .map(|v| Money::from_units(*v).to_f64().abs().log10()),
+        );
     }
     if logs.len() >= 4 {
         let q1 = quantile(&mut logs, 0.25);
@@ -42,14 +53,23 @@ pub fn flag_suspicious(merged: &mut Merged) {
             for i in 0..batch.num_rows() {
                 let v = amounts.value(i);
                 if v != 0 && Money::from_units(v).to_f64().abs().log10() > fence {
-                    flagged.push((lines.value(i), customers.value(i).to_string(), Money::from_units(v)));
+                    flagged.push((
+                        lines.value(i),
+                        customers.value(i).to_string(),
+                        Money::from_units(v),
+                    ));
                 }
             }
         }
-        record(merged, Reason::Outlier, &flagged, "an amount far above the usual (upper quartile × 100 or more)");
+        record(
+            merged,
+            Reason::Outlier,
+            &flagged,
+            "an amount far above the usual (upper quartile × 100 or more)",
+        );
     }
 
-    let mut refunders: HashSet<&str> = HashSet::new();
+    let mut refunders: HashSet<&str, Xxh3Builder> = HashSet::default();
     for batch in &merged.batches {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
         let customers = batch.column(customer_idx).as_string::<i32>();
@@ -62,7 +82,7 @@ pub fn flag_suspicious(merged: &mut Merged) {
     if refunders.is_empty() {
         return;
     }
-    let mut buyers: HashSet<&str> = HashSet::new();
+    let mut buyers: HashSet<&str, Xxh3Builder> = HashSet::default();
     for batch in &merged.batches {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
         let customers = batch.column(customer_idx).as_string::<i32>();
@@ -79,11 +99,20 @@ pub fn flag_suspicious(merged: &mut Merged) {
         let customers = batch.column(customer_idx).as_string::<i32>();
         for i in 0..batch.num_rows() {
             if amounts.value(i) < 0 && !buyers.contains(customers.value(i)) {
-                orphans.push((lines.value(i), customers.value(i).to_string(), Money::from_units(amounts.value(i))));
+                orphans.push((
+                    lines.value(i),
+                    customers.value(i).to_string(),
+                    Money::from_units(amounts.value(i)),
+                ));
             }
         }
     }
-    record(merged, Reason::OrphanRefund, &orphans, "a refund from a customer with no purchase in the file");
+    record(
+        merged,
+        Reason::OrphanRefund,
+        &orphans,
+        "a refund from a customer with no purchase in the file",
+    );
 }
 
 fn record(merged: &mut Merged, reason: Reason, rows: &[(u64, String, Money)], message: &str) {
@@ -93,7 +122,14 @@ fn record(merged: &mut Merged, reason: Reason, rows: &[(u64, String, Money)], me
     *merged.warnings.entry(reason).or_insert(0) += rows.len() as u64;
     for (line, customer, amount) in rows.iter().take(WARNING_EXAMPLES) {
         let snippet = format!("customer_id={customer}, amount={amount}");
-        merged.warning_examples.push(QuarantineEntry::new(Location::Line { line: *line }, None, None, reason, &snippet, message));
+        merged.warning_examples.push(QuarantineEntry::new(
+            Location::Line { line: *line },
+            None,
+            None,
+            reason,
+            &snippet,
+            message,
+        ));
     }
 }
 

@@ -26,13 +26,19 @@ fn is_invisible(c: char) -> bool {
 }
 
 fn is_forbidden_control(c: char, allow_newlines: bool) -> bool {
-    (c.is_control() && c != '\t' && !(allow_newlines && (c == '\n' || c == '\r'))) || c == '\u{FFFD}'
+    (c.is_control() && c != '\t' && !(allow_newlines && (c == '\n' || c == '\r')))
+        || c == '\u{FFFD}'
 }
 
 /// Garbled text left by an earlier wrong decoding: 锟斤拷 (UTF-8 replacement characters read
 /// as GBK), 烫烫 / 屯屯 (uninitialised debug memory read as GBK), and UTF-8 read as Latin-1.
 pub fn is_mojibake(s: &str) -> bool {
-    s.contains("锟斤拷") || s.contains("烫烫") || s.contains("屯屯") || ["Ã©", "Ã¨", "Ã¶", "Ã¼", "Ã¤", "â€™", "â€œ"].iter().any(|m| s.contains(m))
+    s.contains("锟斤拷")
+        || s.contains("烫烫")
+        || s.contains("屯屯")
+        || ["Ã©", "Ã¨", "Ã¶", "Ã¼", "Ã¤", "â€™", "â€œ"]
+            .iter()
+            .any(|m| s.contains(m))
 }
 
 fn trim(s: &str) -> &str {
@@ -41,8 +47,25 @@ fn trim(s: &str) -> &str {
 
 /// Common checks: control characters, mojibake, length. `allow_newlines` for free text.
 fn common_checks(s: &str, max_chars: usize, allow_newlines: bool) -> Result<(), Reason> {
+    // Plain ASCII text (most ids and labels) can only fail on control bytes or length.
+    if s.is_ascii() {
+        if s.bytes().any(|b| {
+            (b < 0x20 && b != b'\t' && !(allow_newlines && (b == b'\n' || b == b'\r'))) || b == 0x7F
+        }) {
+            return Err(Reason::ControlChar);
+        }
+        return if s.len() > max_chars {
+            Err(Reason::FieldTooLong)
+        } else {
+            Ok(())
+        };
+    }
     if s.chars().any(|c| is_forbidden_control(c, allow_newlines)) {
-        return Err(if s.contains('\u{FFFD}') { Reason::InvalidEncoding } else { Reason::ControlChar });
+        return Err(if s.contains('\u{FFFD}') {
+            Reason::InvalidEncoding
+        } else {
+            Reason::ControlChar
+        });
     }
     if is_mojibake(s) {
         return Err(Reason::Mojibake);
@@ -69,8 +92,17 @@ pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
         if trimmed.chars().any(is_invisible) {
             normalised.push(Reason::InvisibleStripped);
         }
-        let cleaned: String = trimmed.chars().filter(|c| !is_invisible(*c)).map(fold_full_width).collect();
-        if cleaned != trimmed.chars().filter(|c| !is_invisible(*c)).collect::<String>() {
+        let cleaned: String = trimmed
+            .chars()
+            .filter(|c| !is_invisible(*c))
+            .map(fold_full_width)
+            .collect();
+        if cleaned
+            != trimmed
+                .chars()
+                .filter(|c| !is_invisible(*c))
+                .collect::<String>()
+        {
             normalised.push(Reason::FullWidthCharacters);
         }
         value = Cow::Owned(cleaned);
@@ -81,15 +113,24 @@ pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
     }
     let mut warnings = Vec::new();
     let digits = value.len();
-    if (16..=18).contains(&digits) && value.bytes().all(|b| b.is_ascii_digit()) && value.ends_with("000") {
+    if (16..=18).contains(&digits)
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && value.ends_with("000")
+    {
         warnings.push(Reason::PossibleExcelTruncation);
     }
-    Ok(Some(TextValue { value, normalised, warnings }))
+    Ok(Some(TextValue {
+        value,
+        normalised,
+        warnings,
+    }))
 }
 
 /// `1.38123E+10`: what Excel writes for a long number in a narrow cell.
 pub fn looks_scientific(s: &str) -> bool {
-    let Some(i) = s.find(['E', 'e']) else { return false };
+    let Some(i) = s.find(['E', 'e']) else {
+        return false;
+    };
     let (mantissa, exp) = (&s[..i], &s[i + 1..]);
     let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
     !mantissa.is_empty()
@@ -106,8 +147,16 @@ pub fn parse_label(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
         return Ok(None);
     }
     common_checks(trimmed, MAX_SHORT_TEXT, false)?;
-    let normalised = if trimmed.len() != raw.len() { vec![Reason::WhitespaceTrimmed] } else { Vec::new() };
-    Ok(Some(TextValue { value: Cow::Borrowed(trimmed), normalised, warnings: Vec::new() }))
+    let normalised = if trimmed.len() != raw.len() {
+        vec![Reason::WhitespaceTrimmed]
+    } else {
+        Vec::new()
+    };
+    Ok(Some(TextValue {
+        value: Cow::Borrowed(trimmed),
+        normalised,
+        warnings: Vec::new(),
+    }))
 }
 
 /// A person's name: ends trimmed (F4), inner spaces and invisible characters flagged (A10),
@@ -125,8 +174,16 @@ pub fn parse_name(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
     if trimmed.contains([' ', '\u{3000}']) && !trimmed.is_ascii() {
         warnings.push(Reason::InnerWhitespace);
     }
-    let normalised = if trimmed.len() != raw.len() { vec![Reason::WhitespaceTrimmed] } else { Vec::new() };
-    Ok(Some(TextValue { value: Cow::Borrowed(trimmed), normalised, warnings }))
+    let normalised = if trimmed.len() != raw.len() {
+        vec![Reason::WhitespaceTrimmed]
+    } else {
+        Vec::new()
+    };
+    Ok(Some(TextValue {
+        value: Cow::Borrowed(trimmed),
+        normalised,
+        warnings,
+    }))
 }
 
 /// Free text (descriptions, comments): may span lines; checked, trimmed.
@@ -136,7 +193,11 @@ pub fn parse_free_text(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
         return Ok(None);
     }
     common_checks(trimmed, MAX_FREE_TEXT, true)?;
-    Ok(Some(TextValue { value: Cow::Borrowed(trimmed), normalised: Vec::new(), warnings: Vec::new() }))
+    Ok(Some(TextValue {
+        value: Cow::Borrowed(trimmed),
+        normalised: Vec::new(),
+        warnings: Vec::new(),
+    }))
 }
 
 /// A phone number (F1–F3): Chinese mobiles to E.164 (`+8613812345678`); landlines such as
@@ -150,8 +211,15 @@ pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
     if looks_scientific(trimmed) {
         return Err(Reason::ScientificNotationInId);
     }
-    let folded: String = trimmed.chars().filter(|c| !is_invisible(*c)).map(fold_full_width).collect();
-    if folded.chars().any(|c| !(c.is_ascii_digit() || " -+()./".contains(c))) {
+    let folded: String = trimmed
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .map(fold_full_width)
+        .collect();
+    if folded
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || " -+()./".contains(c)))
+    {
         return Err(Reason::InvalidPhone);
     }
     let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
@@ -161,7 +229,10 @@ pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
     }
     let plus = folded.starts_with('+');
     let national = if plus || digits.starts_with("0086") {
-        digits.strip_prefix("0086").or_else(|| digits.strip_prefix("86")).map(str::to_string)
+        digits
+            .strip_prefix("0086")
+            .or_else(|| digits.strip_prefix("86"))
+            .map(str::to_string)
     } else if digits.len() == 13 && digits.starts_with("86") {
         Some(digits[2..].to_string())
     } else {
@@ -171,13 +242,21 @@ pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
         let b = n.as_bytes();
         if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) {
             normalised.push(Reason::PhoneNormalised);
-            return Ok(Some(TextValue { value: Cow::Owned(format!("+86{n}")), normalised, warnings: Vec::new() }));
+            return Ok(Some(TextValue {
+                value: Cow::Owned(format!("+86{n}")),
+                normalised,
+                warnings: Vec::new(),
+            }));
         }
     }
     let landline = digits.starts_with('0') && (10..=16).contains(&digits.len());
     let foreign = plus && !digits.starts_with("86") && (8..=15).contains(&digits.len());
     if landline || foreign {
-        return Ok(Some(TextValue { value: Cow::Owned(folded), normalised, warnings: Vec::new() }));
+        return Ok(Some(TextValue {
+            value: Cow::Owned(folded),
+            normalised,
+            warnings: Vec::new(),
+        }));
     }
     Err(Reason::InvalidPhone)
 }
@@ -189,11 +268,16 @@ pub fn parse_status(raw: &str) -> Result<Option<&'static str>, Reason> {
         return Ok(None);
     }
     let code = match s.as_str() {
-        "completed" | "complete" | "paid" | "success" | "succeeded" | "shipped" | "delivered" | "done" | "closed" | "ok"
-        | "已完成" | "完成" | "已支付" | "已付款" | "交易成功" | "成功" | "已发货" | "已签收" | "已收货" => "completed",
-        "cancelled" | "canceled" | "void" | "voided" | "已取消" | "取消" | "作废" | "已作废" | "交易关闭" | "已关闭" => "cancelled",
-        "refunded" | "returned" | "refund" | "return" | "已退款" | "退款" | "退货" | "已退货" | "退款成功" => "refunded",
-        "pending" | "processing" | "unpaid" | "待付款" | "待发货" | "处理中" | "待支付" => "pending",
+        "completed" | "complete" | "paid" | "success" | "succeeded" | "shipped" | "delivered"
+        | "done" | "closed" | "ok" | "已完成" | "完成" | "已支付" | "已付款" | "交易成功"
+        | "成功" | "已发货" | "已签收" | "已收货" => "completed",
+        "cancelled" | "canceled" | "void" | "voided" | "已取消" | "取消" | "作废" | "已作废"
+        | "交易关闭" | "已关闭" => "cancelled",
+        "refunded" | "returned" | "refund" | "return" | "已退款" | "退款" | "退货" | "已退货"
+        | "退款成功" => "refunded",
+        "pending" | "processing" | "unpaid" | "待付款" | "待发货" | "处理中" | "待支付" => {
+            "pending"
+        }
         _ => return Err(Reason::UnknownStatus),
     };
     Ok(Some(code))
@@ -209,14 +293,23 @@ mod tests {
 
     #[test]
     fn chinese_mobiles_become_e164() {
-        for s in ["+86 138-1234-5678", "138 1234 5678", "13812345678", "８６１３８１２３４５６７８", "0086 13812345678"] {
+        for s in [
+            "+86 138-1234-5678",
+            "138 1234 5678",
+            "13812345678",
+            "８６１３８１２３４５６７８",
+            "0086 13812345678",
+        ] {
             assert_eq!(phone(s).as_deref(), Ok("+8613812345678"), "{s}");
         }
     }
 
     #[test]
     fn landlines_are_kept_and_junk_refused() {
-        assert_eq!(phone("(0755)12345678-801").as_deref(), Ok("(0755)12345678-801"));
+        assert_eq!(
+            phone("(0755)12345678-801").as_deref(),
+            Ok("(0755)12345678-801")
+        );
         assert_eq!(phone("12345"), Err(Reason::InvalidPhone));
         assert_eq!(phone("1381234567x"), Err(Reason::InvalidPhone));
         assert_eq!(phone("1.38123E+10"), Err(Reason::ScientificNotationInId));
@@ -227,7 +320,13 @@ mod tests {
         assert_eq!(parse_id("1.38123E+10"), Err(Reason::ScientificNotationInId));
         let v = parse_id("110101199001010000").expect("ok").expect("some");
         assert_eq!(v.warnings, vec![Reason::PossibleExcelTruncation]);
-        assert_eq!(parse_id("  C001\u{200B} ").expect("ok").expect("some").value, "C001");
+        assert_eq!(
+            parse_id("  C001\u{200B} ")
+                .expect("ok")
+                .expect("some")
+                .value,
+            "C001"
+        );
         assert_eq!(parse_id("Zh\0ang"), Err(Reason::ControlChar));
     }
 

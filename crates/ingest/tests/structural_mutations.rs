@@ -11,7 +11,15 @@ const ROWS: usize = 40;
 fn clean_csv() -> String {
     let mut s = String::from("customer_id,order_id,order_date,amount,description\n");
     for i in 0..ROWS {
-        s.push_str(&format!("C{:04},O{:05},2024-0{}-1{},{}.{:02},\"item, no {i}\"\n", i % 17, i, 1 + i % 9, i % 10, 10 + i * 7, i % 100));
+        s.push_str(&format!(
+            "C{:04},O{:05},2024-0{}-1{},{}.{:02},\"item, no {i}\"\n",
+            i % 17,
+            i,
+            1 + i % 9,
+            i % 10,
+            10 + i * 7,
+            i % 100
+        ));
     }
     s
 }
@@ -23,7 +31,12 @@ enum Mutation {
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
-    let insert = (0usize..10_000, prop::sample::select(vec!["\"", ",", "\n", "\r", "\r\n", "\n\n", ",,,,\n", "\"\"", "x\"y"]))
+    let insert = (
+        0usize..10_000,
+        prop::sample::select(vec![
+            "\"", ",", "\n", "\r", "\r\n", "\n\n", ",,,,\n", "\"\"", "x\"y",
+        ]),
+    )
         .prop_map(|(at, s)| Mutation::Insert(at, s));
     let delete = (0usize..10_000).prop_map(Mutation::Delete);
     prop_oneof![insert, delete]

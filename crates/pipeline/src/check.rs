@@ -13,14 +13,25 @@ pub struct CheckRun {
 
 /// Imports and profiles each file; a refused file is reported, not fatal. `on_file` is told
 /// each file before it is read (for progress display).
-pub fn check_files(files: &[PathBuf], options: &ImportOptions, mut on_file: impl FnMut(&PathBuf)) -> CheckRun {
-    let mut report = CheckReport { kehu_version: env!("CARGO_PKG_VERSION").to_string(), files: Vec::new(), refused: Vec::new() };
+pub fn check_files(
+    files: &[PathBuf],
+    options: &ImportOptions,
+    mut on_file: impl FnMut(&PathBuf),
+) -> CheckRun {
+    let mut report = CheckReport {
+        kehu_version: env!("CARGO_PKG_VERSION").to_string(),
+        files: Vec::new(),
+        refused: Vec::new(),
+    };
     let mut imports = Vec::new();
     for file in files {
         on_file(file);
         match import_file(file, options) {
             Ok(import) => {
-                report.files.push(FileCheck { import: import.report.clone(), profile: profile(&import) });
+                report.files.push(FileCheck {
+                    import: import.report.clone(),
+                    profile: profile(&import),
+                });
                 imports.push(import);
             }
             Err(err) => report.refused.push(RefusedFile::from(&err)),

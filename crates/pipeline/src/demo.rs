@@ -35,32 +35,71 @@ pub fn bundled_data_dir() -> PathBuf {
 
 /// Runs the main job on the bundled data: the data check, then the per-customer summary
 /// (computed with DataFusion), written to `out_dir`.
-pub fn run_demo(data_dir: &Path, out_dir: &Path, lang: Lang, as_of: Option<NaiveDate>, on_file: impl FnMut(&PathBuf)) -> Result<DemoRun, PipelineError> {
+pub fn run_demo(
+    data_dir: &Path,
+    out_dir: &Path,
+    lang: Lang,
+    as_of: Option<NaiveDate>,
+    on_file: impl FnMut(&PathBuf),
+) -> Result<DemoRun, PipelineError> {
     let input = data_dir.join(DEMO_FILE);
     if !input.exists() {
         return Err(PipelineError::MissingData(input));
     }
-    std::fs::create_dir_all(out_dir).map_err(|source| PipelineError::Write { path: out_dir.into(), source })?;
-    let check = check_files(std::slice::from_ref(&input), &ImportOptions::default(), on_file);
+    std::fs::create_dir_all(out_dir).map_err(|source| PipelineError::Write {
+        path: out_dir.into(),
+        source,
+    })?;
+    let check = check_files(
+        std::slice::from_ref(&input),
+        &ImportOptions::default(),
+        on_file,
+    );
     if let Some(refused) = check.report.refused.first() {
-        return Err(PipelineError::Encode { path: input, message: refused.message.clone() });
+        return Err(PipelineError::Encode {
+            path: input,
+            message: refused.message.clone(),
+        });
     }
     let mut outputs = Vec::new();
     let json_path = out_dir.join("check.json");
-    let json = serde_json::to_string_pretty(&check.report).map_err(|e| PipelineError::Encode { path: json_path.clone(), message: e.to_string() })?;
-    std::fs::write(&json_path, json + "\n").map_err(|source| PipelineError::Write { path: json_path.clone(), source })?;
+    let json = serde_json::to_string_pretty(&check.report).map_err(|e| PipelineError::Encode {
+        path: json_path.clone(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(&json_path, json + "\n").map_err(|source| PipelineError::Write {
+        path: json_path.clone(),
+        source,
+    })?;
     outputs.push(json_path);
 
     let import = &check.imports[0];
     let q_path = out_dir.join("quarantine.csv");
-    let file = std::fs::File::create(&q_path).map_err(|source| PipelineError::Write { path: q_path.clone(), source })?;
-    write_quarantine_csv(std::io::BufWriter::new(file), &import.report.file, &import.quarantine, lang)
-        .map_err(|source| PipelineError::Write { path: q_path.clone(), source })?;
+    let file = std::fs::File::create(&q_path).map_err(|source| PipelineError::Write {
+        path: q_path.clone(),
+        source,
+    })?;
+    write_quarantine_csv(
+        std::io::BufWriter::new(file),
+        &import.report.file,
+        &import.quarantine,
+        lang,
+    )
+    .map_err(|source| PipelineError::Write {
+        path: q_path.clone(),
+        source,
+    })?;
     outputs.push(q_path);
 
-    let as_of = as_of.or_else(|| default_as_of(&import.batches)).unwrap_or_default();
+    let as_of = as_of
+        .or_else(|| default_as_of(&import.batches))
+        .unwrap_or_default();
     let engine = FeatureEngine::new()?;
-    engine.register("transactions", import.schema.clone(), import.batches.clone())?;
+    engine.register(
+        "transactions",
+        import.schema.clone(),
+        import.batches.clone(),
+    )?;
     let summary = customer_summary(&engine, as_of)?;
     let customers = summary.iter().map(|b| b.num_rows()).sum();
     let parquet = out_dir.join("customers.parquet");
@@ -69,5 +108,10 @@ pub fn run_demo(data_dir: &Path, out_dir: &Path, lang: Lang, as_of: Option<Naive
     let csv = out_dir.join("customers.csv");
     write_batches_csv(&csv, &summary)?;
     outputs.push(csv);
-    Ok(DemoRun { check, as_of, customers, outputs })
+    Ok(DemoRun {
+        check,
+        as_of,
+        customers,
+        outputs,
+    })
 }

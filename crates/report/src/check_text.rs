@@ -24,7 +24,9 @@ fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
 
 fn table(lang: Lang, header: [&str; 3]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_BORDERS_ONLY).set_header(header.to_vec());
+    table
+        .load_preset(UTF8_BORDERS_ONLY)
+        .set_header(header.to_vec());
     let _ = lang;
     table
 }
@@ -32,20 +34,50 @@ fn table(lang: Lang, header: [&str; 3]) -> Table {
 fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     let r = &f.import;
     let p = &f.profile;
-    let _ = writeln!(out, "── {} {} ──", t(lang, "Data check:", "数据检查："), r.file);
-    let compression = if r.compression == "gzip" { " (gzip)" } else { "" };
+    let _ = writeln!(
+        out,
+        "── {} {} ──",
+        t(lang, "Data check:", "数据检查："),
+        r.file
+    );
+    let compression = if r.compression == "gzip" {
+        " (gzip)"
+    } else {
+        ""
+    };
     let mut how = format!("{}{compression}", r.format);
     if r.format == "csv" || r.format == "jsonl" {
-        let _ = write!(how, ", {} {}{}", t(lang, "encoding", "编码"), r.encoding, if r.bom { " (BOM)" } else { "" });
+        let _ = write!(
+            how,
+            ", {} {}{}",
+            t(lang, "encoding", "编码"),
+            r.encoding,
+            if r.bom { " (BOM)" } else { "" }
+        );
     }
     if let Some(d) = &r.dialect {
-        let shown = if d.delimiter == "\t" { "\\t".to_string() } else { d.delimiter.clone() };
-        let _ = write!(how, ", {} \"{shown}\", {} {}", t(lang, "delimiter", "分隔符"), t(lang, "header on line", "表头在第"), d.header_line);
+        let shown = if d.delimiter == "\t" {
+            "\\t".to_string()
+        } else {
+            d.delimiter.clone()
+        };
+        let _ = write!(
+            how,
+            ", {} \"{shown}\", {} {}",
+            t(lang, "delimiter", "分隔符"),
+            t(lang, "header on line", "表头在第"),
+            d.header_line
+        );
         if lang == Lang::Zh {
             how.push_str(" 行");
         }
         if d.preamble_lines > 0 {
-            let _ = write!(how, ", {} {}", t(lang, "preamble lines skipped:", "跳过表头前的行："), d.preamble_lines);
+            let _ = write!(
+                how,
+                ", {} {}",
+                t(lang, "preamble lines skipped:", "跳过表头前的行："),
+                d.preamble_lines
+            );
         }
     }
     if let Some(s) = &r.sheet {
@@ -59,16 +91,36 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
         (_, Lang::Zh) => "客户反馈".into(),
     };
     let _ = writeln!(out, "  {:<10}{kind}", t(lang, "table", "数据表"));
-    let mut mapping: Vec<String> = r.mapping_detail.iter().map(|m| format!("{} ← {}", m.field, m.header)).collect();
+    let mut mapping: Vec<String> = r
+        .mapping_detail
+        .iter()
+        .map(|m| format!("{} ← {}", m.field, m.header))
+        .collect();
     if r.amount_derived {
-        mapping.push(format!("amount ← {}", t(lang, "quantity × unit_price", "数量 × 单价")));
+        mapping.push(format!(
+            "amount ← {}",
+            t(lang, "quantity × unit_price", "数量 × 单价")
+        ));
     }
     if r.order_id_derived {
-        mapping.push(format!("order_id ← {}", t(lang, "customer + time", "客户 + 时间")));
+        mapping.push(format!(
+            "order_id ← {}",
+            t(lang, "customer + time", "客户 + 时间")
+        ));
     }
-    let _ = writeln!(out, "  {:<10}{}", t(lang, "mapping", "列映射"), mapping.join(", "));
+    let _ = writeln!(
+        out,
+        "  {:<10}{}",
+        t(lang, "mapping", "列映射"),
+        mapping.join(", ")
+    );
     if !r.unmapped_columns.is_empty() {
-        let _ = writeln!(out, "  {:<10}{}", t(lang, "ignored", "未使用列"), r.unmapped_columns.join(", "));
+        let _ = writeln!(
+            out,
+            "  {:<10}{}",
+            t(lang, "ignored", "未使用列"),
+            r.unmapped_columns.join(", ")
+        );
     }
     let _ = writeln!(
         out,
@@ -85,75 +137,206 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     );
 
     if !r.quarantine_reasons.is_empty() {
-        let _ = writeln!(out, "\n  {}", t(lang, "Quarantined (rows set aside, with the reason):", "隔离原因（被隔离的行及原因）："));
-        let mut tb = table(lang, [t(lang, "reason", "原因代码"), t(lang, "count", "数量"), t(lang, "meaning", "含义")]);
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            t(
+                lang,
+                "Quarantined (rows set aside, with the reason):",
+                "隔离原因（被隔离的行及原因）："
+            )
+        );
+        let mut tb = table(
+            lang,
+            [
+                t(lang, "reason", "原因代码"),
+                t(lang, "count", "数量"),
+                t(lang, "meaning", "含义"),
+            ],
+        );
         for (reason, n) in &r.quarantine_reasons {
-            tb.add_row(vec![reason.code().to_string(), format_count(*n), reason.describe(lang).to_string()]);
+            tb.add_row(vec![
+                reason.code().to_string(),
+                format_count(*n),
+                reason.describe(lang).to_string(),
+            ]);
         }
         let _ = writeln!(out, "{}", indent(&tb.to_string()));
         let _ = writeln!(out, "  {}", t(lang, "First examples:", "示例："));
         for e in &r.quarantine_examples {
-            let col = e.column_name.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
-            let _ = writeln!(out, "    {}{col} {}: {}  | {}", e.location.with_column(e.column_idx), e.reason.code(), e.message, e.snippet);
+            let col = e
+                .column_name
+                .as_deref()
+                .map(|c| format!(" [{c}]"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {}{col} {}: {}  | {}",
+                e.location.with_column(e.column_idx),
+                e.reason.code(),
+                e.message,
+                e.snippet
+            );
         }
     }
-    render_counts(out, lang, t(lang, "Normalised (accepted after a logged rewrite):", "已规范化（按规则改写后接受）："), &r.normalised);
-    render_counts(out, lang, t(lang, "Warnings (accepted, worth a look):", "警告（已接受，建议查看）："), &r.warnings);
+    render_counts(
+        out,
+        lang,
+        t(
+            lang,
+            "Normalised (accepted after a logged rewrite):",
+            "已规范化（按规则改写后接受）：",
+        ),
+        &r.normalised,
+    );
+    render_counts(
+        out,
+        lang,
+        t(
+            lang,
+            "Warnings (accepted, worth a look):",
+            "警告（已接受，建议查看）：",
+        ),
+        &r.warnings,
+    );
     if !r.warning_examples.is_empty() {
         for e in r.warning_examples.iter().take(8) {
-            let _ = writeln!(out, "    {} {}: {}", e.location.with_column(e.column_idx), e.reason.code(), e.snippet);
+            let _ = writeln!(
+                out,
+                "    {} {}: {}",
+                e.location.with_column(e.column_idx),
+                e.reason.code(),
+                e.snippet
+            );
         }
     }
 
-    let _ = writeln!(out, "\n  {}", t(lang, "What the accepted rows hold:", "接受的数据概况："));
-    let _ = writeln!(out, "    {:<14}{}", t(lang, "customers", "客户数"), format_count(p.customers));
+    let _ = writeln!(
+        out,
+        "\n  {}",
+        t(lang, "What the accepted rows hold:", "接受的数据概况：")
+    );
+    let _ = writeln!(
+        out,
+        "    {:<14}{}",
+        t(lang, "customers", "客户数"),
+        format_count(p.customers)
+    );
     if let Some(o) = p.orders {
-        let _ = writeln!(out, "    {:<14}{}", t(lang, "orders", "订单数"), format_count(o));
+        let _ = writeln!(
+            out,
+            "    {:<14}{}",
+            t(lang, "orders", "订单数"),
+            format_count(o)
+        );
     }
     if let Some(rev) = p.revenue {
-        let _ = writeln!(out, "    {:<14}{} {}", t(lang, "revenue (net)", "净收入"), format_money(rev, lang), r.currency);
+        let _ = writeln!(
+            out,
+            "    {:<14}{} {}",
+            t(lang, "revenue (net)", "净收入"),
+            format_money(rev, lang),
+            r.currency
+        );
     }
     if let (Some(s), Some(ret)) = (p.sales, &p.returns) {
-        let _ = writeln!(out, "    {:<14}{}", t(lang, "gross sales", "销售总额"), format_money(s, lang));
-        let _ = writeln!(out, "    {:<14}{} {} / {}", t(lang, "returns", "退货退款"), format_count(ret.rows), t(lang, "rows", "行"), format_money(ret.amount, lang));
+        let _ = writeln!(
+            out,
+            "    {:<14}{}",
+            t(lang, "gross sales", "销售总额"),
+            format_money(s, lang)
+        );
+        let _ = writeln!(
+            out,
+            "    {:<14}{} {} / {}",
+            t(lang, "returns", "退货退款"),
+            format_count(ret.rows),
+            t(lang, "rows", "行"),
+            format_money(ret.amount, lang)
+        );
     }
     if let Some(d) = &p.date_range {
-        let _ = writeln!(out, "    {:<14}{} … {}", t(lang, "date range", "日期范围"), d.first, d.last);
+        let _ = writeln!(
+            out,
+            "    {:<14}{} … {}",
+            t(lang, "date range", "日期范围"),
+            d.first,
+            d.last
+        );
     }
-    let missing: Vec<String> = p.missing_values.iter().filter(|(_, n)| **n > 0).map(|(f, n)| format!("{f} {}", format_count(*n))).collect();
+    let missing: Vec<String> = p
+        .missing_values
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(f, n)| format!("{f} {}", format_count(*n)))
+        .collect();
     if !missing.is_empty() {
-        let _ = writeln!(out, "    {:<14}{}", t(lang, "empty values", "空值"), missing.join(", "));
+        let _ = writeln!(
+            out,
+            "    {:<14}{}",
+            t(lang, "empty values", "空值"),
+            missing.join(", ")
+        );
     }
     let _ = writeln!(out);
 }
 
-fn render_counts(out: &mut String, lang: Lang, title: &str, counts: &std::collections::BTreeMap<Reason, u64>) {
+fn render_counts(
+    out: &mut String,
+    lang: Lang,
+    title: &str,
+    counts: &std::collections::BTreeMap<Reason, u64>,
+) {
     if counts.is_empty() {
         return;
     }
     let _ = writeln!(out, "\n  {title}");
     for (reason, n) in counts {
-        let _ = writeln!(out, "    {:<26}{:>10}  {}", reason.code(), format_count(*n), reason.describe(lang));
+        let _ = writeln!(
+            out,
+            "    {:<26}{:>10}  {}",
+            reason.code(),
+            format_count(*n),
+            reason.describe(lang)
+        );
     }
 }
 
 fn render_refused(out: &mut String, r: &RefusedFile, lang: Lang) {
-    let _ = writeln!(out, "── {} {} ──", t(lang, "Refused:", "拒绝导入："), r.file);
+    let _ = writeln!(
+        out,
+        "── {} {} ──",
+        t(lang, "Refused:", "拒绝导入："),
+        r.file
+    );
     let place = match (&r.location, &r.column) {
         (Some(l), Some(c)) => format!(" ({l}, {c})"),
         (Some(l), None) => format!(" ({l})"),
         (None, Some(c)) => format!(" ({c})"),
         _ => String::new(),
     };
-    let described = Reason::from_code(&r.reason).map(|x| x.describe(lang)).unwrap_or("");
+    let described = Reason::from_code(&r.reason)
+        .map(|x| x.describe(lang))
+        .unwrap_or("");
     let _ = writeln!(out, "  {} — {described}{place}", r.reason);
     let _ = writeln!(out, "  {}", r.message);
     if let Some(h) = &r.hint {
         let _ = writeln!(out, "  {} {h}", t(lang, "what to do:", "处理建议："));
     }
-    let _ = writeln!(out, "  {}\n", t(lang, "Nothing from this file was imported.", "该文件未导入任何数据。"));
+    let _ = writeln!(
+        out,
+        "  {}\n",
+        t(
+            lang,
+            "Nothing from this file was imported.",
+            "该文件未导入任何数据。"
+        )
+    );
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -5,7 +5,7 @@ pub fn format_count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -17,7 +17,9 @@ pub fn format_count(n: u64) -> String {
 /// (`974.77万 (9,747,747.93)`).
 pub fn format_money(m: Money, lang: Lang) -> String {
     let text = m.to_string();
-    let (sign, body) = text.strip_prefix('-').map_or(("", text.as_str()), |b| ("-", b));
+    let (sign, body) = text
+        .strip_prefix('-')
+        .map_or(("", text.as_str()), |b| ("-", b));
     let (whole, frac) = body.split_once('.').unwrap_or((body, "00"));
     let grouped = format_count(whole.parse().unwrap_or(0));
     let exact = format!("{sign}{grouped}.{frac}");
