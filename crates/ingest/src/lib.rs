@@ -1,8 +1,9 @@
 //! Reading customer, transaction and feedback files into kehu's canonical Arrow tables.
 //!
-//! The flow for one file: detect the format ([`format`]) and the text encoding
-//! ([`encoding`]), sniff the dialect, find the header and map its columns to canonical fields
-//! ([`mapping`]), then parse every row into typed values or quarantine it with a reason.
+//! The flow for one file ([`import_file`]): detect the format by its magic bytes and the text
+//! encoding ([`encoding`]), sniff the dialect, find the header and map its columns to
+//! canonical fields ([`mapping`], [`fields`]), then parse every row into typed values or
+//! quarantine it with a reason ([`quarantine`]).
 //!
 //! Invariants:
 //! - every data row is accounted for: `rows_seen = accepted + quarantined + skipped_blank`;
