@@ -117,7 +117,7 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
         normalised: Default::default(),
         warnings: Default::default(),
         date_order: None,
-        currency: "CNY",
+        currency: None,
         quarantine_examples: Vec::new(),
         warning_examples: Vec::new(),
     };
@@ -192,7 +192,7 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
     report.warnings = merged.warnings;
     report.warning_examples = merged.warning_examples;
     report.date_order = merged.date_order;
-    report.currency = merged.currency;
+    report.currency = merged.currency_named;
     if counts.rows_seen == 0 {
         report.warnings.insert(Reason::HeaderOnly, 1);
     }

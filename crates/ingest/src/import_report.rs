@@ -67,8 +67,9 @@ pub struct ImportReport {
     pub warnings: BTreeMap<Reason, u64>,
     /// How ambiguous day/month dates were read (`day_first`, `month_first`) or `null`.
     pub date_order: Option<&'static str>,
-    /// The currency of the file's amounts.
-    pub currency: &'static str,
+    /// The currency the file's amounts are marked with (¥/元/RMB → `CNY`, `$` → `USD` …), or
+    /// `null` when no amount names one.
+    pub currency: Option<&'static str>,
     /// The first few quarantine entries of each reason.
     pub quarantine_examples: Vec<QuarantineEntry>,
     /// The first few flagged rows of each warning.

@@ -30,8 +30,10 @@ pub struct Merged {
     /// How ambiguous day/month dates were settled: `day_first`, `month_first`, or `None`
     /// when they were quarantined (or there were none).
     pub date_order: Option<&'static str>,
-    /// The currency the file's amounts are in (`CNY` unless marked otherwise).
+    /// The currency amounts are checked against (`CNY` unless most are marked otherwise).
     pub currency: &'static str,
+    /// The currency the file itself names on its amounts, if any.
+    pub currency_named: Option<&'static str>,
 }
 
 /// Merges chunks (given in file order).
@@ -57,7 +59,7 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
             "month_first"
         }
     });
-    merged.currency = file_currency(&chunks);
+    (merged.currency, merged.currency_named) = file_currency(&chunks);
 
     let rows: usize = chunks.iter().map(|c| c.accepted_rows.len()).sum();
     let mut seen: HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>> =
@@ -196,8 +198,10 @@ fn add_counts(total: &mut RowCounts, c: &RowCounts) {
 }
 
 /// The file's currency: the most frequent marker when most amounts carry one, else CNY (a
-/// file whose amounts carry no marker is taken to be in the business's own currency).
-fn file_currency(chunks: &[ChunkBuilder]) -> &'static str {
+/// file whose amounts carry no marker is taken to be in the business's own currency, and
+/// amounts marked otherwise are quarantined). Also returns what can be *reported*: `None`
+/// when no amount names a currency, since then the file never said.
+fn file_currency(chunks: &[ChunkBuilder]) -> (&'static str, Option<&'static str>) {
     let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
     for row in chunks.iter().flat_map(|c| &c.pending) {
         if let Some(code) = row.currency {
@@ -214,8 +218,8 @@ fn file_currency(chunks: &[ChunkBuilder]) -> &'static str {
         .iter()
         .max_by_key(|(code, n)| (**n, std::cmp::Reverse(**code)))
     {
-        Some((code, _)) if marked * 2 > rows => code,
-        _ => "CNY",
+        Some((code, _)) if marked * 2 > rows => (code, Some(code)),
+        _ => ("CNY", counts.contains_key("CNY").then_some("CNY")),
     }
 }
 

@@ -233,10 +233,10 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     if let Some(rev) = p.revenue {
         let _ = writeln!(
             out,
-            "    {:<14}{} {}",
+            "    {:<14}{}{}",
             t(lang, "revenue (net)", "净收入"),
             format_money(rev, lang),
-            r.currency
+            r.currency.map(|c| format!(" {c}")).unwrap_or_default()
         );
     }
     if let (Some(s), Some(ret)) = (p.sales, &p.returns) {
