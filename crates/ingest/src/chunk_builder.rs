@@ -7,8 +7,8 @@ use crate::quarantine::QuarantineEntry;
 use crate::row_validator::{Ambiguity, FieldProblem, RowNotes, ValidatorConfig, Value};
 use crate::source::{Cell, RawRow, Rejected, RowSink};
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, StringBuilder,
-    TimestampMicrosecondBuilder, UInt64Builder,
+    ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder,
+    StringBuilder, TimestampMicrosecondBuilder, UInt64Builder,
 };
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
@@ -130,6 +130,24 @@ impl ColumnBuilder {
             (ColumnBuilder::Days(b), _) => b.append_null(),
             (ColumnBuilder::Decimal(b), _) => b.append_null(),
             (ColumnBuilder::Float(b), _) => b.append_null(),
+        }
+    }
+
+    /// Makes room for `rows` values (strings: 16 bytes each, a guess that only saves copies).
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            ColumnBuilder::Utf8(b) if b.is_empty() => {
+                *b = StringBuilder::with_capacity(rows, rows * 16);
+            }
+            ColumnBuilder::Micros(b) if b.is_empty() => {
+                *b = TimestampMicrosecondBuilder::with_capacity(rows);
+            }
+            ColumnBuilder::Days(b) if b.is_empty() => *b = Date32Builder::with_capacity(rows),
+            ColumnBuilder::Decimal(b) if b.is_empty() => {
+                *b = Decimal128Builder::with_capacity(rows).with_data_type(crate::MONEY_TYPE);
+            }
+            ColumnBuilder::Float(b) if b.is_empty() => *b = Float64Builder::with_capacity(rows),
+            _ => {}
         }
     }
 
@@ -307,14 +325,8 @@ impl RowSink for ChunkBuilder {
                 builder.append(value);
             }
             if self.config.mapping.kind == TableKind::Transactions {
-                let amount_idx = self
-                    .config
-                    .mapping
-                    .fields()
-                    .iter()
-                    .position(|f| f.name == "amount");
-                let negative =
-                    amount_idx.is_some_and(|i| matches!(values[i], Value::Decimal(d) if d < 0));
+                let amount = crate::fields::tx::AMOUNT;
+                let negative = matches!(values[amount], Value::Decimal(d) if d < 0);
                 self.is_refund.append_value(negative);
             }
             self.source_line.append_value(row.location.ordinal());
@@ -387,6 +399,20 @@ impl RowSink for ChunkBuilder {
             )
             .with_field(field),
         );
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        // Sized once instead of doubling through the chunk (copies and page faults showed up
+        // as a third of the import's time before).
+        let rows = rows.min(1 << 24);
+        if self.accepted_rows.is_empty() {
+            self.accepted_rows.reserve(rows);
+            for column in &mut self.columns {
+                column.reserve(rows);
+            }
+            self.source_line = UInt64Builder::with_capacity(rows);
+            self.is_refund = BooleanBuilder::with_capacity(rows);
+        }
     }
 
     fn blank(&mut self, _location: Location) {

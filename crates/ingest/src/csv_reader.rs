@@ -76,6 +76,11 @@ pub fn read_csv<F: SinkFactory>(
     let found = find_header(file, text, &dialect, options)?;
     let factory = prepare(&found.header)?;
     let expected = found.header.names.len();
+    let sample_end = bytes.len().min(found.data_start + (1 << 16));
+    let sample_lines = memchr::memchr_iter(b'\n', &bytes[found.data_start..sample_end])
+        .count()
+        .max(1);
+    let mean_record_bytes = (sample_end - found.data_start) / sample_lines;
     let ctx = ChunkContext {
         text,
         dialect,
@@ -83,6 +88,7 @@ pub fn read_csv<F: SinkFactory>(
         trailing: found.trailing_delimiter,
         invalid_lines,
         factory: &factory,
+        mean_record_bytes,
     };
 
     let chunks = chunk_bounds(bytes, found.data_start, options.threads);
@@ -133,6 +139,8 @@ struct ChunkContext<'t, 'f, F> {
     trailing: bool,
     invalid_lines: &'t [u64],
     factory: &'f F,
+    /// Mean length of the first records, to size buffers.
+    mean_record_bytes: usize,
 }
 
 struct ChunkResult<S> {
@@ -146,6 +154,7 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
     fn parse(&self, start: usize, end: usize, first_line: u64) -> ChunkResult<F::Sink> {
         let bytes = self.text.as_bytes();
         let mut sink = self.factory.sink();
+        sink.reserve((end.saturating_sub(start)) / self.mean_record_bytes.max(1));
         let mut record = Record::default();
         let mut pos = start;
         let mut line = first_line;

@@ -690,20 +690,49 @@ pub fn fields_of(kind: TableKind) -> &'static [FieldSpec] {
     }
 }
 
+/// Positions of transaction fields in [`TRANSACTIONS`], for the per-row paths that must not
+/// look fields up by name.
+pub mod tx {
+    /// `customer_id`.
+    pub const CUSTOMER_ID: usize = 0;
+    /// `order_id`.
+    pub const ORDER_ID: usize = 1;
+    /// `ts`.
+    pub const TS: usize = 2;
+    /// `amount`.
+    pub const AMOUNT: usize = 3;
+    /// `quantity`.
+    pub const QUANTITY: usize = 4;
+    /// `unit_price`.
+    pub const UNIT_PRICE: usize = 5;
+}
+
+/// Whether `text` folds to `normalised` under [`normalise_header`], without allocating.
+pub fn header_matches(text: &str, normalised: &str) -> bool {
+    let mut folded = text.chars().filter_map(fold_header_char);
+    let mut want = normalised.chars();
+    loop {
+        match (folded.next(), want.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+fn fold_header_char(c: char) -> Option<char> {
+    let c = fold_full_width(c);
+    if c.is_whitespace() || "_-./()（）:：#'\"\u{feff}\u{200b}".contains(c) {
+        None
+    } else {
+        Some(c.to_ascii_lowercase())
+    }
+}
+
 /// Folds a header for comparison: trims (full-width spaces too), lowercases, maps full-width
 /// ASCII to ASCII, and drops spaces, `_`, `-`, `.`, `/`, `(`, `)` and similar.
 pub fn normalise_header(header: &str) -> String {
-    header
-        .chars()
-        .filter_map(|c| {
-            let c = fold_full_width(c);
-            if c.is_whitespace() || "_-./()（）:：#'\"\u{feff}\u{200b}".contains(c) {
-                None
-            } else {
-                Some(c.to_ascii_lowercase())
-            }
-        })
-        .collect()
+    header.chars().filter_map(fold_header_char).collect()
 }
 
 /// Full-width ASCII forms (U+FF01–FF5E) and the ideographic space to their ASCII twins.
@@ -724,6 +753,19 @@ mod tests {
         assert_eq!(normalise_header(" Customer ID "), "customerid");
         assert_eq!(normalise_header("Ｃｕｓｔｏｍｅｒ＿ＩＤ"), "customerid");
         assert_eq!(normalise_header("\u{3000}客户编号\u{3000}"), "客户编号");
+    }
+
+    #[test]
+    fn transaction_field_positions_match_names() {
+        let names: Vec<&str> = TRANSACTIONS.iter().map(|f| f.name).collect();
+        assert_eq!(names[tx::CUSTOMER_ID], "customer_id");
+        assert_eq!(names[tx::ORDER_ID], "order_id");
+        assert_eq!(names[tx::TS], "ts");
+        assert_eq!(names[tx::AMOUNT], "amount");
+        assert_eq!(names[tx::QUANTITY], "quantity");
+        assert_eq!(names[tx::UNIT_PRICE], "unit_price");
+        assert!(header_matches(" Customer_ID ", "customerid"));
+        assert!(!header_matches("C0012345", "customerid"));
     }
 
     #[test]

@@ -70,7 +70,18 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
             "the file is empty (0 bytes)",
         ));
     }
-    let sha256 = hex(&Sha256::digest(&raw));
+    // The checksum is only reported, so it is computed beside the import, not before it.
+    std::thread::scope(|scope| {
+        let checksum = scope.spawn(|| hex(&Sha256::digest(&raw)));
+        let mut import = import_bytes(path, &raw, options)?;
+        import.report.sha256 = checksum.join().unwrap_or_default();
+        Ok(import)
+    })
+}
+
+/// Imports a file's bytes (the checksum is left empty for the caller to fill in).
+fn import_bytes(path: &Path, raw: &[u8], options: &ImportOptions) -> Result<Import, ImportError> {
+    let sha256 = String::new();
     let bytes = raw.len() as u64;
     let name = path
         .file_name()
@@ -78,12 +89,12 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
         .unwrap_or_default();
     let (content, compression, inner_name) = if raw.starts_with(&[0x1F, 0x8B]) {
         (
-            gunzip(path, &raw)?,
+            std::borrow::Cow::Owned(gunzip(path, raw)?),
             "gzip",
             name.trim_end_matches(".gz").to_string(),
         )
     } else {
-        (raw, "none", name)
+        (std::borrow::Cow::Borrowed(raw), "none", name)
     };
     let format = detect_format(path, &content, &inner_name)?;
     let mut report = ImportReport {

@@ -152,6 +152,7 @@ pub fn read_parquet<F: SinkFactory>(
         .enumerate()
         .map(|(i, &(first_row, declared))| {
             let mut sink = factory.sink();
+            sink.reserve(usize::try_from(declared).unwrap_or(0));
             read_row_group(path, &metadata, i, first_row, declared, &mut sink)?;
             Ok(sink)
         })

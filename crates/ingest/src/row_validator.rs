@@ -3,7 +3,7 @@
 
 use crate::chunk_builder::ChunkBuilder;
 use crate::date_text::{DateOrder, DateStyle, ParsedDate, excel_serial_value, parse_date};
-use crate::fields::{FieldSpec, FieldType, normalise_header};
+use crate::fields::{FieldSpec, FieldType, header_matches, normalise_header, tx};
 use crate::mapping::ColumnMapping;
 use crate::number_text::{NumberStyle, parse_number};
 use crate::options::{ImportOptions, TableKind};
@@ -198,25 +198,10 @@ impl ValidatorConfig {
 
     /// C9: the header again, inside the data.
     pub fn is_repeated_header(&self, cells: &[Cell<'_>]) -> bool {
-        // Cheap first test, without allocating: the first non-empty header's cell must start
-        // with the header's first letter.
-        let Some(i) = self.header_trimmed.iter().position(|h| !h.is_empty()) else {
-            return false;
-        };
-        let Some(Cell::Text(t)) = cells.get(i) else {
-            return false;
-        };
-        let first_letter = t
-            .chars()
-            .map(crate::fields::fold_full_width)
-            .find(|c| !c.is_whitespace() && !"_-./()（）:：#'\"".contains(*c));
-        if first_letter.map(|c| c.to_ascii_lowercase()) != self.header_trimmed[i].chars().next() {
-            return false;
-        }
         let mut named = 0;
         for (cell, name) in cells.iter().zip(&self.header_trimmed) {
             match cell {
-                Cell::Text(t) if !name.is_empty() && normalise_header(t) == *name => named += 1,
+                Cell::Text(t) if !name.is_empty() && header_matches(t, name) => named += 1,
                 c if c.is_blank() => {}
                 _ => return false,
             }
@@ -281,11 +266,7 @@ impl ValidatorConfig {
 
     /// Without an order id, one customer's rows at the same time make one order.
     fn derive_order_id(&self, values: &mut [Value<'_>], notes: &mut RowNotes) {
-        let fields = self.mapping.fields();
-        let idx = |name: &str| fields.iter().position(|f| f.name == name);
-        let (Some(o), Some(c), Some(t)) = (idx("order_id"), idx("customer_id"), idx("ts")) else {
-            return;
-        };
+        let (o, c, t) = (tx::ORDER_ID, tx::CUSTOMER_ID, tx::TS);
         if !matches!(values[o], Value::Null) {
             return;
         }
@@ -325,12 +306,7 @@ impl ValidatorConfig {
         notes: &mut RowNotes,
         problems: &mut Vec<FieldProblem>,
     ) {
-        let fields = self.mapping.fields();
-        let idx = |name: &str| fields.iter().position(|f| f.name == name);
-        let (Some(a), Some(q), Some(p)) = (idx("amount"), idx("quantity"), idx("unit_price"))
-        else {
-            return;
-        };
+        let (a, q, p) = (tx::AMOUNT, tx::QUANTITY, tx::UNIT_PRICE);
         if !self.mapping.amount_derived {
             return;
         }

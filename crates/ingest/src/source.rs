@@ -128,6 +128,11 @@ pub trait RowSink: Send {
     fn rejected(&mut self, rejected: Rejected);
     /// A blank line (or a line of only delimiters).
     fn blank(&mut self, location: Location);
+
+    /// A hint that about `rows` rows are coming, so that buffers can be sized once.
+    fn reserve(&mut self, rows: usize) {
+        let _ = rows;
+    }
 }
 
 /// Makes sinks, one per chunk of the source. Shared between reader threads.

@@ -6,7 +6,9 @@ use crate::merge::Merged;
 use crate::quarantine::QuarantineEntry;
 use arrow::array::AsArray;
 use arrow::datatypes::{Decimal128Type, UInt64Type};
+use arrow::record_batch::RecordBatch;
 use kehu_domain::{Location, Money, Reason};
+use rayon::prelude::*;
 use std::collections::HashSet;
 use xxhash_rust::xxh3::Xxh3Builder;
 
@@ -30,89 +32,108 @@ pub fn flag_suspicious(merged: &mut Merged) {
     if schema.index_of("is_refund").is_err() {
         return;
     }
-    let mut logs: Vec<f64> = Vec::new();
-    for batch in &merged.batches {
+    let batches = &merged.batches;
+    let mut logs: Vec<f64> = per_batch(batches, |batch| {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-        logs.extend(
-            amounts
-                .values()
-                .iter()
-                .filter(|v| **v != 0)
-                .map(|v| Money::from_units(*v).to_f64().abs().log10()),
-        );
-    }
+        amounts
+            .values()
+            .iter()
+            .filter(|v| **v != 0)
+            .map(|v| Money::from_units(*v).to_f64().abs().log10())
+            .collect()
+    });
+    let mut outliers = Vec::new();
     if logs.len() >= 4 {
         let q1 = quantile(&mut logs, 0.25);
         let q3 = quantile(&mut logs, 0.75);
         let fence = q3 + OUTLIER_IQRS * (q3 - q1).max(0.5);
-        let mut flagged = Vec::new();
-        for batch in &merged.batches {
+        outliers = rows_where(batches, amount_idx, customer_idx, line_idx, |v, _| {
+            v != 0 && Money::from_units(v).to_f64().abs().log10() > fence
+        });
+    }
+    drop(logs);
+
+    let refunders: HashSet<&str, Xxh3Builder> = per_batch(batches, |batch| {
+        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
+        let customers = batch.column(customer_idx).as_string::<i32>();
+        (0..batch.num_rows())
+            .filter(|&i| amounts.value(i) < 0)
+            .map(|i| customers.value(i))
+            .collect()
+    })
+    .into_iter()
+    .collect();
+    let mut orphans = Vec::new();
+    if !refunders.is_empty() {
+        let buyers: HashSet<&str, Xxh3Builder> = per_batch(batches, |batch| {
             let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-            let lines = batch.column(line_idx).as_primitive::<UInt64Type>();
             let customers = batch.column(customer_idx).as_string::<i32>();
-            for i in 0..batch.num_rows() {
-                let v = amounts.value(i);
-                if v != 0 && Money::from_units(v).to_f64().abs().log10() > fence {
-                    flagged.push((
-                        lines.value(i),
-                        customers.value(i).to_string(),
-                        Money::from_units(v),
-                    ));
-                }
-            }
-        }
-        record(
-            merged,
-            Reason::Outlier,
-            &flagged,
-            "an amount far above the usual (upper quartile × 100 or more)",
+            (0..batch.num_rows())
+                .filter(|&i| amounts.value(i) > 0 && refunders.contains(customers.value(i)))
+                .map(|i| customers.value(i))
+                .collect()
+        })
+        .into_iter()
+        .collect();
+        orphans = rows_where(
+            batches,
+            amount_idx,
+            customer_idx,
+            line_idx,
+            |v, customer| v < 0 && !buyers.contains(customer),
         );
     }
-
-    let mut refunders: HashSet<&str, Xxh3Builder> = HashSet::default();
-    for batch in &merged.batches {
-        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-        let customers = batch.column(customer_idx).as_string::<i32>();
-        for i in 0..batch.num_rows() {
-            if amounts.value(i) < 0 {
-                refunders.insert(customers.value(i));
-            }
-        }
-    }
-    if refunders.is_empty() {
-        return;
-    }
-    let mut buyers: HashSet<&str, Xxh3Builder> = HashSet::default();
-    for batch in &merged.batches {
-        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-        let customers = batch.column(customer_idx).as_string::<i32>();
-        for i in 0..batch.num_rows() {
-            if amounts.value(i) > 0 && refunders.contains(customers.value(i)) {
-                buyers.insert(customers.value(i));
-            }
-        }
-    }
-    let mut orphans = Vec::new();
-    for batch in &merged.batches {
-        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-        let lines = batch.column(line_idx).as_primitive::<UInt64Type>();
-        let customers = batch.column(customer_idx).as_string::<i32>();
-        for i in 0..batch.num_rows() {
-            if amounts.value(i) < 0 && !buyers.contains(customers.value(i)) {
-                orphans.push((
-                    lines.value(i),
-                    customers.value(i).to_string(),
-                    Money::from_units(amounts.value(i)),
-                ));
-            }
-        }
-    }
+    record(
+        merged,
+        Reason::Outlier,
+        &outliers,
+        "an amount far above the usual (upper quartile × 100 or more)",
+    );
     record(
         merged,
         Reason::OrphanRefund,
         &orphans,
         "a refund from a customer with no purchase in the file",
     );
+}
+
+/// Runs `f` on every batch in parallel and joins the results in batch order.
+fn per_batch<'b, T: Send>(
+    batches: &'b [RecordBatch],
+    f: impl Fn(&'b RecordBatch) -> Vec<T> + Sync + Send,
+) -> Vec<T> {
+    batches
+        .par_iter()
+        .map(f)
+        .collect::<Vec<Vec<T>>>()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// (line, customer, amount) of the rows whose amount and customer satisfy `keep`.
+fn rows_where(
+    batches: &[RecordBatch],
+    amount_idx: usize,
+    customer_idx: usize,
+    line_idx: usize,
+    keep: impl Fn(i128, &str) -> bool + Sync + Send,
+) -> Vec<(u64, String, Money)> {
+    per_batch(batches, |batch| {
+        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
+        let lines = batch.column(line_idx).as_primitive::<UInt64Type>();
+        let customers = batch.column(customer_idx).as_string::<i32>();
+        (0..batch.num_rows())
+            .filter(|&i| keep(amounts.value(i), customers.value(i)))
+            .map(|i| {
+                (
+                    lines.value(i),
+                    customers.value(i).to_string(),
+                    Money::from_units(amounts.value(i)),
+                )
+            })
+            .collect()
+    })
 }
 
 fn record(merged: &mut Merged, reason: Reason, rows: &[(u64, String, Money)], message: &str) {

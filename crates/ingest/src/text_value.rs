@@ -128,6 +128,9 @@ pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
 
 /// `1.38123E+10`: what Excel writes for a long number in a narrow cell.
 pub fn looks_scientific(s: &str) -> bool {
+    if !s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
     let Some(i) = s.find(['E', 'e']) else {
         return false;
     };
