@@ -86,16 +86,29 @@ pub struct ReadArgs {
     /// Asia/Shanghai; default UTC).
     #[arg(long)]
     pub timezone: Option<String>,
-    /// Keep exact duplicate rows (flagged) instead of quarantining them: for line-item
-    /// exports without a line number, where two identical lines can be two items.
-    #[arg(long)]
-    pub keep_duplicates: bool,
+    /// Exact duplicate rows: `auto` quarantines them when the file has an order id (or is a
+    /// customers or feedback file) and keeps them, flagged, otherwise; `keep` always keeps
+    /// them (line items without a line number); `quarantine` never does.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub duplicates: DuplicatesArg,
     /// Refuse a file when more than this share of rows is malformed.
     #[arg(long, default_value_t = 0.05)]
     pub max_bad_ratio: f64,
     /// Refuse a file when more than this many rows are malformed.
     #[arg(long, default_value_t = 1000)]
     pub max_bad_rows: u64,
+}
+
+/// Duplicate policies on the command line.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum DuplicatesArg {
+    /// Decide from the file's identifiers.
+    #[default]
+    Auto,
+    /// Always keep (flagged `repeated_row`).
+    Keep,
+    /// Always quarantine (`duplicate_row`).
+    Quarantine,
 }
 
 /// Table kinds on the command line.

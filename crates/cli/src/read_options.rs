@@ -1,7 +1,7 @@
 //! Turning `ReadArgs` into the importer's options, with usage errors that say what is wrong.
 
-use crate::args::{KindArg, ReadArgs};
-use kehu_ingest::{EscapeStyle, ImportOptions, TableKind};
+use crate::args::{DuplicatesArg, KindArg, ReadArgs};
+use kehu_ingest::{DuplicatePolicy, EscapeStyle, ImportOptions, TableKind};
 
 /// Options for the importer, or a message about the argument that is wrong.
 pub fn import_options(args: &ReadArgs) -> Result<ImportOptions, String> {
@@ -25,12 +25,17 @@ pub fn import_options(args: &ReadArgs) -> Result<ImportOptions, String> {
         magnitude_units: !args.no_magnitude_units,
         max_malformed_ratio: args.max_bad_ratio,
         max_malformed_rows: args.max_bad_rows,
-        keep_duplicates: args.keep_duplicates,
+        duplicates: match args.duplicates {
+            DuplicatesArg::Auto => DuplicatePolicy::Auto,
+            DuplicatesArg::Keep => DuplicatePolicy::Keep,
+            DuplicatesArg::Quarantine => DuplicatePolicy::Quarantine,
+        },
         ..ImportOptions::default()
     };
     if let Some(d) = &args.delimiter {
         o.delimiter = Some(match d.as_str() {
             "tab" | "\\t" | "\t" => b'\t',
+            "space" | "whitespace" => b' ',
             s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
             s => {
                 return Err(format!(

@@ -120,7 +120,11 @@ pub fn read_csv<F: SinkFactory>(
         }
     }
     let info = CsvInfo {
-        delimiter: (delimiter as char).to_string(),
+        delimiter: if delimiter == b' ' {
+            "whitespace".to_string()
+        } else {
+            (delimiter as char).to_string()
+        },
         quote: "\"".into(),
         escape: options.escape,
         header_line: found.header_line,
@@ -415,7 +419,26 @@ fn sniff_delimiter(bytes: &[u8], escape: EscapeStyle) -> u8 {
             best = (d, consistent, mode);
         }
     }
+    if best.2 < 2 && whitespace_aligned(bytes) {
+        return b' ';
+    }
     best.0
+}
+
+/// Whether the first lines split on runs of whitespace into the same number (≥ 2) of fields.
+fn whitespace_aligned(bytes: &[u8]) -> bool {
+    let counts: Vec<usize> = bytes
+        .split(|&b| b == b'\n')
+        .take(SNIFF_RECORDS)
+        .map(|l| {
+            l.split(|b| matches!(b, b' ' | b'\t' | b'\r'))
+                .filter(|f| !f.is_empty())
+                .count()
+        })
+        .filter(|&n| n > 0)
+        .collect();
+    let mode = mode_of(&counts);
+    mode >= 2 && counts.iter().filter(|&&c| c == mode).count() * 10 >= counts.len() * 9
 }
 
 fn mode_of(counts: &[usize]) -> usize {

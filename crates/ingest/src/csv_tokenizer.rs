@@ -46,7 +46,8 @@ pub struct Record {
 /// The delimiter, quote and escape rules of a CSV dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dialect {
-    /// Field delimiter.
+    /// Field delimiter; a space means "runs of spaces and tabs" (whitespace-aligned text
+    /// such as CDNOW_master.txt), where quotes are ordinary characters.
     pub delimiter: u8,
     /// Quote character.
     pub quote: u8,
@@ -57,6 +58,9 @@ pub struct Dialect {
 impl Dialect {
     /// Parses the record starting at `start` into `record` (reusing its field buffer).
     pub fn parse_record(&self, bytes: &[u8], start: usize, record: &mut Record) {
+        if self.delimiter == b' ' {
+            return parse_whitespace_record(bytes, start, record);
+        }
         record.start = start;
         record.lines = 1;
         record.fields.clear();
@@ -198,6 +202,43 @@ impl Dialect {
     }
 }
 
+/// Whitespace-separated fields: runs of spaces and tabs separate, leading and trailing ones
+/// are ignored.
+fn parse_whitespace_record(bytes: &[u8], start: usize, record: &mut Record) {
+    record.start = start;
+    record.lines = 1;
+    record.fields.clear();
+    record.unterminated = false;
+    let end = line_end(bytes, start);
+    let mut pos = start;
+    loop {
+        while pos < end && matches!(bytes[pos], b' ' | b'\t') {
+            pos += 1;
+        }
+        if pos >= end {
+            break;
+        }
+        let field_start = pos;
+        while pos < end && !matches!(bytes[pos], b' ' | b'\t') {
+            pos += 1;
+        }
+        record.fields.push(FieldSpan {
+            start: field_start,
+            end: pos,
+            ..FieldSpan::default()
+        });
+    }
+    if record.fields.is_empty() {
+        record.fields.push(FieldSpan {
+            start,
+            end: start,
+            ..FieldSpan::default()
+        });
+    }
+    record.content_end = end;
+    record.next = skip_terminator(bytes, end);
+}
+
 enum QuotedEnd {
     Closed(usize),
     Eof,
@@ -293,6 +334,24 @@ mod tests {
         d.parse_record(text.as_bytes(), 0, &mut r);
         assert_eq!(r.fields.len(), 3);
         assert_eq!(d.field_text(text, &r.fields[1]), "He said \"hi\"");
+    }
+
+    #[test]
+    fn whitespace_aligned_text_splits_on_runs() {
+        let d = Dialect {
+            delimiter: b' ',
+            ..COMMA
+        };
+        let text = "  00001 19970101  1   11.77\nnext";
+        let mut r = Record::default();
+        d.parse_record(text.as_bytes(), 0, &mut r);
+        let f: Vec<String> = r
+            .fields
+            .iter()
+            .map(|f| d.field_text(text, f).into_owned())
+            .collect();
+        assert_eq!(f, vec!["00001", "19970101", "1", "11.77"]);
+        assert_eq!(&text[r.next..], "next");
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub use error::ImportError;
 pub use import::{Import, import_file};
 pub use import_report::ImportReport;
 pub use jsonl::{JsonlInfo, read_jsonl};
-pub use options::{EscapeStyle, ImportOptions, TableKind, UtcOffset};
+pub use options::{DuplicatePolicy, EscapeStyle, ImportOptions, TableKind, UtcOffset};
 pub use parquet_reader::{ParquetInfo, read_parquet};
 pub use profile::{DateRange, Returns, TableProfile, profile};
 pub use xlsx::{XlsxInfo, XlsxLimits, read_xlsx};

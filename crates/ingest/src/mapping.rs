@@ -99,6 +99,16 @@ pub fn resolve(
         )
         .at(header.location.clone()));
     }
+    if header.names.len() < 2 {
+        let only = header.names.first().map(String::as_str).unwrap_or("");
+        return Err(ImportError::new(
+            file,
+            Reason::MissingRequiredColumn,
+            format!("only one column was found (`{}`); kehu needs at least a customer id and more", crate::quarantine::mask_snippet(only)),
+        )
+        .at(header.location.clone())
+        .hint("the delimiter was probably not recognised: pass --delimiter (e.g. ';', '|', 'tab' or ' ' for whitespace-aligned text)"));
+    }
     let normalised: Vec<String> = header.names.iter().map(|h| normalise_header(h)).collect();
     let kinds: Vec<TableKind> = match options.kind {
         Some(kind) => vec![kind],

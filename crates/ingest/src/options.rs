@@ -77,9 +77,8 @@ pub struct ImportOptions {
     pub max_malformed_ratio: f64,
     /// Refuse the file when more than this many data rows are malformed.
     pub max_malformed_rows: u64,
-    /// Keep exact duplicate rows (flagged `repeated_row`) instead of quarantining them. For
-    /// line-item exports without a line number, where two identical lines can be two items.
-    pub keep_duplicates: bool,
+    /// What happens to a row that repeats an earlier one exactly.
+    pub duplicates: DuplicatePolicy,
     /// Worker threads; `None` = all cores. Results do not depend on it.
     pub threads: Option<usize>,
 }
@@ -103,7 +102,7 @@ impl Default for ImportOptions {
             earliest_plausible_date: NaiveDate::from_ymd_opt(1990, 1, 1),
             max_malformed_ratio: 0.05,
             max_malformed_rows: 1000,
-            keep_duplicates: false,
+            duplicates: DuplicatePolicy::Auto,
             threads: None,
         }
     }
@@ -167,4 +166,20 @@ impl<'de> Deserialize<'de> for UtcOffset {
         let s = String::deserialize(deserializer)?;
         s.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// What happens to exact duplicate rows (G1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicatePolicy {
+    /// Quarantine them when the file has identifiers that make rows unique (an order id, or
+    /// any customers or feedback file); keep them, flagged `repeated_row`, in transactions
+    /// without an order id, where two identical rows are two purchases the file cannot tell
+    /// apart (CDNOW has 255 such rows).
+    #[default]
+    Auto,
+    /// Always quarantine them (`duplicate_row`).
+    Quarantine,
+    /// Always keep them, flagged `repeated_row` (line items without a line number).
+    Keep,
 }

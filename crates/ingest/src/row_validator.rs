@@ -6,7 +6,7 @@ use crate::date_text::{DateOrder, DateStyle, ParsedDate, excel_serial_value, par
 use crate::fields::{FieldSpec, FieldType, header_matches, normalise_header, tx};
 use crate::mapping::ColumnMapping;
 use crate::number_text::{NumberStyle, parse_number};
-use crate::options::{ImportOptions, TableKind};
+use crate::options::{DuplicatePolicy, ImportOptions, TableKind};
 use crate::source::{Cell, Header, SinkFactory};
 use crate::text_value::{
     parse_free_text, parse_id, parse_label, parse_name, parse_phone, parse_status,
@@ -112,6 +112,13 @@ impl RowValidator {
             }
         }
         let header_trimmed = header.names.iter().map(|h| normalise_header(h)).collect();
+        let keep_duplicates = match options.duplicates {
+            DuplicatePolicy::Keep => true,
+            DuplicatePolicy::Quarantine => false,
+            DuplicatePolicy::Auto => {
+                mapping.kind == TableKind::Transactions && mapping.column_of("order_id").is_none()
+            }
+        };
         let money_style = NumberStyle {
             decimal_comma: options.decimal_comma,
             magnitude_units: options.magnitude_units,
@@ -132,7 +139,7 @@ impl RowValidator {
                 latest_plausible: options.latest_plausible_date,
                 earliest_plausible: options.earliest_plausible_date,
                 multiline,
-                keep_duplicates: options.keep_duplicates,
+                keep_duplicates,
             }),
         }
     }
