@@ -208,11 +208,7 @@ fn import_bytes(path: &Path, raw: &[u8], options: &ImportOptions) -> Result<Impo
         report.warnings.insert(Reason::HeaderOnly, 1);
     }
     let schema = crate::canonical_schema::canonical_schema(mapping.kind);
-    let batches = if report.order_id_derived {
-        derive_order_ids(merged.batches)
-    } else {
-        merged.batches
-    };
+    let batches = merged.batches;
     Ok(Import {
         report,
         schema,
@@ -265,38 +261,6 @@ fn check_threshold(
         return Err(err);
     }
     Ok(())
-}
-
-/// Without an order column, one customer's rows at the same time are one order.
-fn derive_order_ids(batches: Vec<RecordBatch>) -> Vec<RecordBatch> {
-    use arrow::array::{Array, AsArray, StringBuilder};
-    use arrow::datatypes::TimestampMicrosecondType;
-    batches
-        .into_iter()
-        .map(|batch| {
-            let schema = batch.schema();
-            let (Ok(c), Ok(t), Ok(o)) = (
-                schema.index_of("customer_id"),
-                schema.index_of("ts"),
-                schema.index_of("order_id"),
-            ) else {
-                return batch;
-            };
-            let customers = batch.column(c).as_string::<i32>();
-            let ts = batch.column(t).as_primitive::<TimestampMicrosecondType>();
-            let mut ids = StringBuilder::with_capacity(batch.num_rows(), batch.num_rows() * 24);
-            for i in 0..batch.num_rows() {
-                let at = chrono::DateTime::from_timestamp_micros(ts.value(i))
-                    .map(|d| d.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string())
-                    .unwrap_or_default();
-                ids.append_value(format!("{}@{at}", customers.value(i)));
-            }
-            let mut columns = batch.columns().to_vec();
-            columns[o] = std::sync::Arc::new(ids.finish());
-            debug_assert_eq!(columns[o].len(), batch.num_rows());
-            RecordBatch::try_new(schema, columns).unwrap_or(batch)
-        })
-        .collect()
 }
 
 fn gunzip(path: &Path, raw: &[u8]) -> Result<Vec<u8>, ImportError> {
