@@ -145,11 +145,20 @@ pub fn looks_scientific(s: &str) -> bool {
 
 /// A short label (category, channel, region …): trimmed and checked.
 pub fn parse_label(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
+    trimmed_text(raw, MAX_SHORT_TEXT, false)
+}
+
+/// Trims, checks and notes the trimming; `None` for empty text.
+fn trimmed_text(
+    raw: &str,
+    max_chars: usize,
+    allow_newlines: bool,
+) -> Result<Option<TextValue<'_>>, Reason> {
     let trimmed = trim(raw);
     if trimmed.is_empty() {
         return Ok(None);
     }
-    common_checks(trimmed, MAX_SHORT_TEXT, false)?;
+    common_checks(trimmed, max_chars, allow_newlines)?;
     let normalised = if trimmed.len() != raw.len() {
         vec![Reason::WhitespaceTrimmed]
     } else {
@@ -165,28 +174,16 @@ pub fn parse_label(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
 /// A person's name: ends trimmed (F4), inner spaces and invisible characters flagged (A10),
 /// kept verbatim otherwise (F5–F7: no script conversion; escaping happens on output).
 pub fn parse_name(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
-    let trimmed = trim(raw);
-    if trimmed.is_empty() {
+    let Some(mut value) = trimmed_text(raw, MAX_SHORT_TEXT, false)? else {
         return Ok(None);
-    }
-    common_checks(trimmed, MAX_SHORT_TEXT, false)?;
-    let mut warnings = Vec::new();
-    if trimmed.chars().any(is_invisible) {
-        warnings.push(Reason::InvisibleCharacters);
-    }
-    if trimmed.contains([' ', '\u{3000}']) && !trimmed.is_ascii() {
-        warnings.push(Reason::InnerWhitespace);
-    }
-    let normalised = if trimmed.len() != raw.len() {
-        vec![Reason::WhitespaceTrimmed]
-    } else {
-        Vec::new()
     };
-    Ok(Some(TextValue {
-        value: Cow::Borrowed(trimmed),
-        normalised,
-        warnings,
-    }))
+    if value.value.chars().any(is_invisible) {
+        value.warnings.push(Reason::InvisibleCharacters);
+    }
+    if value.value.contains([' ', '\u{3000}']) && !value.value.is_ascii() {
+        value.warnings.push(Reason::InnerWhitespace);
+    }
+    Ok(Some(value))
 }
 
 /// Free text (descriptions, comments): may span lines; checked, trimmed.
