@@ -3,7 +3,7 @@
 use crate::check_report::{CheckReport, FileCheck, RefusedFile};
 use crate::numbers::{format_count, format_money};
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
-use kehu_domain::{Lang, Reason};
+use kehu_domain::{Lang, Location, Reason};
 use std::fmt::Write;
 
 /// Renders the report for a terminal, in `lang`.
@@ -16,6 +16,25 @@ pub fn render_check(report: &CheckReport, lang: Lang) -> String {
         render_refused(&mut out, refused, lang);
     }
     out
+}
+
+/// Where a row is, in the reader's language: `line 13` / `第 13 行`, `Sheet1!D17`.
+fn place(location: &Location, column_idx: Option<usize>, lang: Lang) -> String {
+    match (location, lang) {
+        (Location::Line { line }, Lang::Zh) => format!("第 {line} 行"),
+        (Location::Row { row }, Lang::Zh) => format!("第 {row} 行"),
+        _ => location.with_column(column_idx),
+    }
+}
+
+/// `text` padded with spaces to `width` terminal columns (CJK characters take two).
+fn pad(text: &str, width: usize) -> String {
+    let used: usize = text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used).max(1)))
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
 }
 
 fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {
@@ -83,14 +102,14 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     if let Some(s) = &r.sheet {
         let _ = write!(how, ", {} {s}", t(lang, "sheet", "工作表"));
     }
-    let _ = writeln!(out, "  {:<10}{how}", t(lang, "format", "格式"));
+    let _ = writeln!(out, "  {}{how}", pad(t(lang, "format", "格式"), 10));
     let kind = match (r.kind.name(), lang) {
         (k, Lang::En) => k.to_string(),
         ("transactions", Lang::Zh) => "交易记录".into(),
         ("customers", Lang::Zh) => "客户资料".into(),
         (_, Lang::Zh) => "客户反馈".into(),
     };
-    let _ = writeln!(out, "  {:<10}{kind}", t(lang, "table", "数据表"));
+    let _ = writeln!(out, "  {}{kind}", pad(t(lang, "table", "数据表"), 10));
     let mut mapping: Vec<String> = r
         .mapping_detail
         .iter()
@@ -110,22 +129,22 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     }
     let _ = writeln!(
         out,
-        "  {:<10}{}",
-        t(lang, "mapping", "列映射"),
+        "  {}{}",
+        pad(t(lang, "mapping", "列映射"), 10),
         mapping.join(", ")
     );
     if !r.unmapped_columns.is_empty() {
         let _ = writeln!(
             out,
-            "  {:<10}{}",
-            t(lang, "ignored", "未使用列"),
+            "  {}{}",
+            pad(t(lang, "ignored", "未使用列"), 10),
             r.unmapped_columns.join(", ")
         );
     }
     let _ = writeln!(
         out,
-        "  {:<10}{} {} = {} {} + {} {} + {} {}",
-        t(lang, "rows", "行数"),
+        "  {}{} {} = {} {} + {} {} + {} {}",
+        pad(t(lang, "rows", "行数"), 10),
         format_count(r.rows_seen),
         t(lang, "seen", "读取"),
         format_count(r.accepted),
@@ -172,7 +191,7 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
             let _ = writeln!(
                 out,
                 "    {}{col} {}: {}  | {}",
-                e.location.with_column(e.column_idx),
+                place(&e.location, e.column_idx, lang),
                 e.reason.code(),
                 e.message,
                 e.snippet
@@ -204,7 +223,7 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
             let _ = writeln!(
                 out,
                 "    {} {}: {}",
-                e.location.with_column(e.column_idx),
+                place(&e.location, e.column_idx, lang),
                 e.reason.code(),
                 e.snippet
             );
@@ -218,23 +237,23 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     );
     let _ = writeln!(
         out,
-        "    {:<14}{}",
-        t(lang, "customers", "客户数"),
+        "    {}{}",
+        pad(t(lang, "customers", "客户数"), 14),
         format_count(p.customers)
     );
     if let Some(o) = p.orders {
         let _ = writeln!(
             out,
-            "    {:<14}{}",
-            t(lang, "orders", "订单数"),
+            "    {}{}",
+            pad(t(lang, "orders", "订单数"), 14),
             format_count(o)
         );
     }
     if let Some(rev) = p.revenue {
         let _ = writeln!(
             out,
-            "    {:<14}{}{}",
-            t(lang, "revenue (net)", "净收入"),
+            "    {}{}{}",
+            pad(t(lang, "revenue (net)", "净收入"), 14),
             format_money(rev, lang),
             r.currency.map(|c| format!(" {c}")).unwrap_or_default()
         );
@@ -242,14 +261,14 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     if let (Some(s), Some(ret)) = (p.sales, &p.returns) {
         let _ = writeln!(
             out,
-            "    {:<14}{}",
-            t(lang, "gross sales", "销售总额"),
+            "    {}{}",
+            pad(t(lang, "gross sales", "销售总额"), 14),
             format_money(s, lang)
         );
         let _ = writeln!(
             out,
-            "    {:<14}{} {} / {}",
-            t(lang, "returns", "退货退款"),
+            "    {}{} {} / {}",
+            pad(t(lang, "returns", "退货退款"), 14),
             format_count(ret.rows),
             t(lang, "rows", "行"),
             format_money(ret.amount, lang)
@@ -258,8 +277,8 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     if let Some(d) = &p.date_range {
         let _ = writeln!(
             out,
-            "    {:<14}{} … {}",
-            t(lang, "date range", "日期范围"),
+            "    {}{} … {}",
+            pad(t(lang, "date range", "日期范围"), 14),
             d.first,
             d.last
         );
@@ -273,8 +292,8 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     if !missing.is_empty() {
         let _ = writeln!(
             out,
-            "    {:<14}{}",
-            t(lang, "empty values", "空值"),
+            "    {}{}",
+            pad(t(lang, "empty values", "空值"), 14),
             missing.join(", ")
         );
     }
