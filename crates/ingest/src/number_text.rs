@@ -113,16 +113,13 @@ pub fn parse_number(
         body = stripped;
         notes.currency = Some("CNY");
         notes.normalised.push(Reason::CurrencySymbol);
-    } else if let Some((code, _)) = FOREIGN_MARKERS
+    } else if let Some((code, stripped)) = FOREIGN_MARKERS
         .iter()
         .find_map(|(m, code)| strip_marker(&body, &[m]).map(|s| (*code, s)))
     {
-        notes.currency = Some(code);
         // The caller decides whether this currency is the file's own.
-        body = FOREIGN_MARKERS
-            .iter()
-            .find_map(|(m, _)| strip_marker(&body, &[m]))
-            .unwrap_or(body);
+        notes.currency = Some(code);
+        body = stripped;
         notes.normalised.push(Reason::CurrencySymbol);
     }
 

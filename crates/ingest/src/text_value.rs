@@ -97,12 +97,7 @@ pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
             .filter(|c| !is_invisible(*c))
             .map(fold_full_width)
             .collect();
-        if cleaned
-            != trimmed
-                .chars()
-                .filter(|c| !is_invisible(*c))
-                .collect::<String>()
-        {
+        if trimmed.chars().any(|c| fold_full_width(c) != c) {
             normalised.push(Reason::FullWidthCharacters);
         }
         value = Cow::Owned(cleaned);

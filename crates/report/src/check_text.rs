@@ -235,52 +235,38 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
         "\n  {}",
         t(lang, "What the accepted rows hold:", "接受的数据概况：")
     );
-    let _ = writeln!(
-        out,
-        "    {}{}",
-        pad(t(lang, "customers", "客户数"), 14),
-        format_count(p.customers)
-    );
+    let fact = |out: &mut String, en: &'static str, zh: &'static str, value: String| {
+        let _ = writeln!(out, "    {}{value}", pad(t(lang, en, zh), 14));
+    };
+    fact(out, "customers", "客户数", format_count(p.customers));
     if let Some(o) = p.orders {
-        let _ = writeln!(
-            out,
-            "    {}{}",
-            pad(t(lang, "orders", "订单数"), 14),
-            format_count(o)
-        );
+        fact(out, "orders", "订单数", format_count(o));
     }
     if let Some(rev) = p.revenue {
-        let _ = writeln!(
+        let currency = r.currency.map(|c| format!(" {c}")).unwrap_or_default();
+        fact(
             out,
-            "    {}{}{}",
-            pad(t(lang, "revenue (net)", "净收入"), 14),
-            format_money(rev, lang),
-            r.currency.map(|c| format!(" {c}")).unwrap_or_default()
+            "revenue (net)",
+            "净收入",
+            format!("{}{currency}", format_money(rev, lang)),
         );
     }
     if let (Some(s), Some(ret)) = (p.sales, &p.returns) {
-        let _ = writeln!(
-            out,
-            "    {}{}",
-            pad(t(lang, "gross sales", "销售总额"), 14),
-            format_money(s, lang)
-        );
-        let _ = writeln!(
-            out,
-            "    {}{} {} / {}",
-            pad(t(lang, "returns", "退货退款"), 14),
+        fact(out, "gross sales", "销售总额", format_money(s, lang));
+        let rows = t(lang, "rows", "行");
+        let value = format!(
+            "{} {rows} / {}",
             format_count(ret.rows),
-            t(lang, "rows", "行"),
             format_money(ret.amount, lang)
         );
+        fact(out, "returns", "退货退款", value);
     }
     if let Some(d) = &p.date_range {
-        let _ = writeln!(
+        fact(
             out,
-            "    {}{} … {}",
-            pad(t(lang, "date range", "日期范围"), 14),
-            d.first,
-            d.last
+            "date range",
+            "日期范围",
+            format!("{} … {}", d.first, d.last),
         );
     }
     let missing: Vec<String> = p
@@ -290,12 +276,7 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
         .map(|(f, n)| format!("{f} {}", format_count(*n)))
         .collect();
     if !missing.is_empty() {
-        let _ = writeln!(
-            out,
-            "    {}{}",
-            pad(t(lang, "empty values", "空值"), 14),
-            missing.join(", ")
-        );
+        fact(out, "empty values", "空值", missing.join(", "));
     }
     let _ = writeln!(out);
 }
