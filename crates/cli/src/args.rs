@@ -23,6 +23,8 @@ const EXAMPLES: &str = "Examples:
   kehu check orders.csv                    what kehu reads, rejects and why
   kehu check 导出订单.xlsx --sheet 订单 --lang zh
   kehu check orders.csv --quarantine bad.csv --json > report.json
+  kehu run orders.csv                      classify every customer, no config needed
+  kehu init orders.csv && kehu run -c kehu.toml   the same, with every setting in a file
   kehu demo                                the main job on the bundled data
   kehu gen --customers 100000 --out synth  realistic test data with its ground truth
 
@@ -38,6 +40,15 @@ pub enum Command {
     /// Nothing is changed or written unless --quarantine is given. The exit code is nonzero
     /// only when a file is refused as a whole (or with --strict when rows are quarantined).
     Check(CheckArgs),
+    /// Classify every customer: features, RFM scores and every rule scheme (value tiers, ABC,
+    /// RFM segments, Chinese 8-class RFM, lifecycle, …) into a run directory.
+    ///
+    /// Works with no config (`kehu run orders.csv`); `kehu init` writes a kehu.toml that
+    /// shows and changes every default. Writes customers.parquet, segments.csv,
+    /// quarantine.csv and run.json.
+    Run(RunArgs),
+    /// Write a commented kehu.toml for your files: the detected mapping and every default.
+    Init(InitArgs),
     /// Run the main job on the bundled UCI Online Retail data and print where the results are.
     Demo(DemoArgs),
     /// Generate realistic synthetic customers, transactions and feedback, with the ground
@@ -140,6 +151,49 @@ pub struct CheckArgs {
     /// Flag dates after this day as out of range (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub latest_date: Option<chrono::NaiveDate>,
+    /// How to read the files.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `kehu run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Input files (transactions, and optionally customers and feedback; the kind of each is
+    /// detected from its headers). When given, they replace the config's [[sources]].
+    pub files: Vec<PathBuf>,
+    /// The config file (default: ./kehu.toml when it exists, else the built-in defaults).
+    #[arg(short, long, value_name = "kehu.toml")]
+    pub config: Option<PathBuf>,
+    /// Judge as of this date (exclusive; default: the config's, else the day after the last
+    /// transaction).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// The run directory (default: the config's run.out, runs/<as_of>).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// Extra formats of the customer table, comma-separated: csv, xlsx.
+    #[arg(long, value_delimiter = ',')]
+    pub format: Vec<String>,
+    /// No progress display.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// How to read the files.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `kehu init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Data files to sniff (their mapping goes into the config).
+    pub files: Vec<PathBuf>,
+    /// Where to write the config.
+    #[arg(short, long, default_value = "kehu.toml")]
+    pub out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
     /// How to read the files.
     #[command(flatten)]
     pub read: ReadArgs,

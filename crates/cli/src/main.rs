@@ -7,8 +7,10 @@ mod check_cmd;
 mod demo_cmd;
 mod exit;
 mod gen_cmd;
+mod init_cmd;
 mod progress;
 mod read_options;
+mod run_cmd;
 
 use clap::Parser;
 use exit::Outcome;
@@ -20,6 +22,8 @@ fn main() -> ExitCode {
     let lang: Lang = cli.lang.parse().unwrap_or_default();
     let result = match &cli.command {
         args::Command::Check(a) => check_cmd::run(a, lang),
+        args::Command::Run(a) => run_cmd::run(a, lang),
+        args::Command::Init(a) => init_cmd::run(a, lang),
         args::Command::Demo(a) => demo_cmd::run(a, lang),
         args::Command::Gen(a) => gen_cmd::run(a, lang),
     };

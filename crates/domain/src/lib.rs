@@ -5,15 +5,19 @@
 //!   equal the sum of its valid rows to the cent.
 //! - [`Reason`]: why a row was quarantined, normalised or flagged, or why a file was refused;
 //!   each has a stable snake_case code that scripts may rely on.
+//! - [`Labelling`]: what every classification scheme yields — one [`Label`] per customer,
+//!   with stable codes and zh/en names.
 //! - [`Location`]: where in a source file something was found (physical line or sheet cell).
 //!
 //! Invariant: nothing here reads the clock, the environment or random state.
 
+mod labelling;
 mod lang;
 mod location;
 mod money;
 mod reason;
 
+pub use labelling::{Label, Labelling, Note, SchemeInfo};
 pub use lang::Lang;
 pub use location::Location;
 pub use money::{Money, MoneyParseError};

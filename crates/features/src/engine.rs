@@ -30,7 +30,10 @@ impl std::fmt::Debug for FeatureEngine {
 impl FeatureEngine {
     /// A local session using all cores.
     pub fn new() -> Result<Self, FeatureError> {
-        let config = SessionConfig::new().with_information_schema(false);
+        let mut config = SessionConfig::new().with_information_schema(false);
+        // Keeps where each column was written in a user's expression, so that errors in
+        // custom features and rules can point at it (see `user_expression`).
+        config.options_mut().sql_parser.collect_spans = true;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
@@ -52,11 +55,26 @@ impl FeatureEngine {
         Ok(())
     }
 
+    /// Whether a table of this name is registered.
+    pub fn has_table(&self, name: &str) -> bool {
+        self.ctx.table_exist(name).unwrap_or(false)
+    }
+
     /// Runs a SQL query to completion.
     pub fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, FeatureError> {
         self.runtime.block_on(async {
             let df = self.ctx.sql(query).await?;
             Ok(df.collect().await?)
         })
+    }
+
+    /// The session, for the DataFrame-level work of this crate (user expressions).
+    pub(crate) fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Runs a future on the engine's runtime.
+    pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
     }
 }

@@ -25,6 +25,15 @@ pub enum PipelineError {
     /// Computing features failed.
     #[error(transparent)]
     Features(#[from] kehu_features::FeatureError),
+    /// An Arrow computation on the feature table failed.
+    #[error("cannot compute the customer table: {0}")]
+    Compute(String),
+    /// The configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The run cannot start: no transactions, a file that does not exist, a bad option.
+    #[error("{0}")]
+    Input(String),
     /// The bundled data is not where it should be.
     #[error("the bundled data is missing: {} not found", .0.display())]
     MissingData(PathBuf),

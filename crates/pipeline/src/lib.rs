@@ -1,15 +1,28 @@
-//! A kehu job from files to results: `check` (the data-quality report) and `demo` (the
-//! report plus the per-customer summary on the bundled data).
+//! A kehu job from files to results: `check` (the data-quality report), `run` (ingest →
+//! features → schemes → outputs in a run directory, driven by `kehu.toml`), `init` (a config
+//! from the data) and `demo` (`run` on the bundled data).
 //!
 //! Invariants: outputs are a function of the inputs, the options and an explicit `as_of`;
 //! nothing reads the clock except where a caller passes today's date in.
 
 mod check;
+pub mod config;
 mod demo;
 mod error;
+mod feature_frame;
+mod labels;
 mod outputs;
+mod run;
+mod run_outputs;
+mod schemes;
+mod segments;
+mod xlsx_output;
 
 pub use check::{CheckRun, check_files};
 pub use demo::{DemoRun, bundled_data_dir, run_demo};
 pub use error::PipelineError;
 pub use outputs::{write_batches_csv, write_batches_parquet};
+pub use feature_frame::FeatureFrame;
+pub use run::{RunRequest, RunResult, RunStep, config_dir_of, run};
+pub use schemes::SchemeOutcome;
+pub use segments::{SegmentRow, segments_csv};

@@ -1,5 +1,6 @@
 //! The terminal form of the `kehu check` report.
 
+use crate::text_width::pad;
 use crate::check_report::{CheckReport, FileCheck, RefusedFile};
 use crate::numbers::{format_count, format_money};
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
@@ -25,16 +26,6 @@ fn place(location: &Location, column_idx: Option<usize>, lang: Lang) -> String {
         (Location::Row { row }, Lang::Zh) => format!("第 {row} 行"),
         _ => location.with_column(column_idx),
     }
-}
-
-/// `text` padded with spaces to `width` terminal columns (CJK characters take two).
-fn pad(text: &str, width: usize) -> String {
-    let used: usize = text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum();
-    format!("{text}{}", " ".repeat(width.saturating_sub(used).max(1)))
-}
-
-fn is_wide(c: char) -> bool {
-    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6)
 }
 
 fn t(lang: Lang, en: &'static str, zh: &'static str) -> &'static str {

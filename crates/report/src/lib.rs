@@ -1,5 +1,5 @@
 //! What kehu shows people and scripts: the data-quality report of `kehu check` (terminal text
-//! and JSON), in English or Chinese.
+//! and JSON) and the summary of `kehu run`, in English or Chinese.
 //!
 //! Invariant: rendering is a pure function of the report and the language; no clock, no
 //! environment.
@@ -7,7 +7,10 @@
 mod check_report;
 mod check_text;
 mod numbers;
+mod run_summary;
+mod text_width;
 
 pub use check_report::{CheckReport, FileCheck, RefusedFile};
 pub use check_text::render_check;
+pub use run_summary::{RunSummary, SchemeTable, render_run_summary};
 pub use numbers::{format_count, format_money};

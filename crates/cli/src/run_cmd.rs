@@ -1,0 +1,102 @@
+//! `kehu run`.
+
+use crate::args::RunArgs;
+use crate::exit::Outcome;
+use crate::progress::Spinner;
+use crate::read_options::import_options;
+use crate::usage_error;
+use kehu_domain::Lang;
+use kehu_pipeline::config::{Config, load_config};
+use kehu_pipeline::{RunRequest, RunResult, RunStep, SchemeOutcome, config_dir_of};
+use kehu_report::{RunSummary, SchemeTable, render_run_summary};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The config to use: `--config`, else ./kehu.toml when present, else the defaults.
+fn config_of(args: &RunArgs) -> anyhow::Result<(Config, Option<PathBuf>)> {
+    let path = args.config.clone().or_else(|| {
+        let here = PathBuf::from("kehu.toml");
+        here.exists().then_some(here)
+    });
+    match path {
+        Some(p) => Ok((load_config(&p).map_err(|e| usage_error(e.to_string()))?, Some(p))),
+        None => Ok((Config::default(), None)),
+    }
+}
+
+/// Runs the job and prints the summary.
+pub fn run(args: &RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let (config, config_path) = config_of(args)?;
+    for f in &args.format {
+        if !["csv", "xlsx", "parquet"].contains(&f.as_str()) {
+            return Err(usage_error(format!(
+                "--format {f}: choose from csv, xlsx (customers.parquet is always written)"
+            )));
+        }
+    }
+    let request = RunRequest {
+        config,
+        config_dir: config_dir_of(config_path.as_deref()),
+        files: args.files.clone(),
+        import: import_options(&args.read).map_err(usage_error)?,
+        as_of: args.as_of,
+        out_dir: args.out.clone(),
+        formats: args.format.clone(),
+        lang,
+    };
+    let spinner = Spinner::new(args.quiet);
+    let result = kehu_pipeline::run(&request, |step, what| {
+        let message = match step {
+            RunStep::Read => format!("{} {what}", lang.pick("reading", "读取")),
+            RunStep::Features => lang.pick("computing features", "计算客户特征").to_string(),
+            RunStep::Schemes => lang.pick("classifying", "客户分类").to_string(),
+            RunStep::Write => lang.pick("writing results", "写出结果").to_string(),
+        };
+        spinner.say(&message);
+    });
+    spinner.done();
+    let result = result?;
+    write!(
+        std::io::stdout().lock(),
+        "{}",
+        render_run_summary(&summary_of(&result, lang), lang)
+    )?;
+    Ok(Outcome::Success)
+}
+
+/// The terminal summary of a run.
+pub fn summary_of(result: &RunResult, lang: Lang) -> RunSummary {
+    let mut schemes = Vec::new();
+    let mut skipped = Vec::new();
+    for outcome in &result.outcomes {
+        match outcome {
+            SchemeOutcome::Done(l) => {
+                let rows = result
+                    .segments
+                    .iter()
+                    .filter(|s| s.scheme == l.scheme.id)
+                    .map(|s| (s.name.clone(), s.customers, s.share, s.revenue_share))
+                    .collect();
+                schemes.push(SchemeTable {
+                    title: format!("{} · {}", l.scheme.title(lang), l.scheme.id),
+                    rows,
+                });
+            }
+            SchemeOutcome::Skipped { scheme, reason } => skipped.push((
+                scheme.title(lang).to_string(),
+                lang.pick(&reason.en, &reason.zh).to_string(),
+            )),
+        }
+    }
+    let files = &result.check.report.files;
+    RunSummary {
+        as_of: result.as_of.format("%Y-%m-%d").to_string(),
+        customers: result.customers as u64,
+        revenue: result.revenue,
+        rows_accepted: files.iter().map(|f| f.import.accepted).sum(),
+        rows_quarantined: files.iter().map(|f| f.import.quarantined).sum(),
+        schemes,
+        skipped,
+        out_dir: result.out_dir.display().to_string(),
+    }
+}

@@ -1,0 +1,173 @@
+//! The feature table's purchase columns, from `transactions` alone: orders and money, timing,
+//! trend, discounts, categories, channel and region.
+//!
+//! Every float is computed from exact values in one last step (a division or a square root of
+//! exact sums), so the results do not depend on how DataFusion splits the work across threads.
+
+use crate::feature_table::QueryDates;
+
+/// Microseconds in a day: timestamps are compared in microseconds.
+const DAY_US: &str = "86400000000.0";
+
+/// The common table expressions: `lines` (transactions before `as_of`, with `days_before`, the
+/// whole days from the line's day to `as_of`), `orders`, `purchases` (orders with a positive
+/// net amount), and one row per customer in each of `order_stats`, `line_stats`, `gap_stats`,
+/// `top_category`, `top_channel` and `top_region`.
+pub(crate) fn ctes(d: &QueryDates) -> String {
+    let as_of_date = &d.as_of_date;
+    let as_of_ts = &d.as_of_ts;
+    let recent_ts = &d.recent_ts;
+    let previous_ts = &d.previous_ts;
+    let top_channel = most_ordered("channel");
+    let top_region = most_ordered("region");
+    format!(
+        r#"lines AS (
+    SELECT customer_id, order_id, ts, amount, discount, category, channel, region,
+           CAST({as_of_date} - CAST(ts AS DATE) AS BIGINT) AS days_before
+    FROM transactions
+    WHERE ts < {as_of_ts}
+),
+orders AS (
+    SELECT customer_id, order_id, min(ts) AS ts, sum(amount) AS amount,
+           max(CASE WHEN discount > 0 THEN 1 ELSE 0 END) AS discounted
+    FROM lines GROUP BY customer_id, order_id
+),
+purchases AS (
+    SELECT customer_id, order_id, CAST(ts AS BIGINT) AS us
+    FROM orders WHERE amount > 0
+),
+order_stats AS (
+    SELECT customer_id,
+           count(*) FILTER (WHERE amount > 0) AS orders,
+           count(*) FILTER (WHERE amount < 0) AS return_orders,
+           count(*) FILTER (WHERE amount > 0 AND discounted = 1) AS discounted_orders,
+           min(ts) FILTER (WHERE amount > 0) AS first_order,
+           max(ts) FILTER (WHERE amount > 0) AS last_order
+    FROM orders GROUP BY customer_id
+),
+line_stats AS (
+    SELECT customer_id,
+           sum(amount) AS revenue,
+           coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS sales,
+           coalesce(sum(amount) FILTER (WHERE amount < 0), 0) AS returns,
+           coalesce(sum(amount) FILTER (WHERE ts >= {recent_ts}), 0) AS revenue_recent,
+           coalesce(sum(amount) FILTER (WHERE ts >= {previous_ts} AND ts < {recent_ts}), 0)
+               AS revenue_previous,
+           count(discount) AS discount_values,
+           count(DISTINCT CASE WHEN amount > 0 THEN category END) AS categories
+    FROM lines GROUP BY customer_id
+),
+gaps AS (
+    SELECT customer_id,
+           us - lag(us) OVER (PARTITION BY customer_id ORDER BY us, order_id) AS gap,
+           row_number() OVER (PARTITION BY customer_id ORDER BY us DESC, order_id DESC)
+               AS from_last
+    FROM purchases
+),
+gap_stats AS (
+    SELECT customer_id,
+           count(gap) AS n,
+           sum(CAST(gap AS DECIMAL(38, 0))) AS s1,
+           sum(CAST(gap AS DECIMAL(38, 0)) * CAST(gap AS DECIMAL(38, 0))) AS s2,
+           max(gap) FILTER (WHERE from_last = 1) AS last_gap
+    FROM gaps GROUP BY customer_id
+),
+category_sales AS (
+    SELECT customer_id, category, sum(amount) AS sales
+    FROM lines WHERE amount > 0 AND category IS NOT NULL
+    GROUP BY customer_id, category
+),
+top_category AS (
+    SELECT customer_id, category, CAST(sales AS DOUBLE) / CAST(total AS DOUBLE) AS share
+    FROM (
+        SELECT customer_id, category, sales,
+               sum(sales) OVER (PARTITION BY customer_id) AS total,
+               row_number() OVER (PARTITION BY customer_id ORDER BY sales DESC, category) AS pos
+        FROM category_sales
+    ) ranked
+    WHERE pos = 1
+),
+purchase_lines AS (
+    SELECT l.customer_id, l.order_id, l.channel, l.region
+    FROM lines l
+    JOIN purchases p ON l.customer_id = p.customer_id AND l.order_id = p.order_id
+),
+top_channel AS ({top_channel}),
+top_region AS ({top_region})"#
+    )
+}
+
+/// The value of `column` found on the most purchase orders of each customer; ties go to the
+/// smallest value.
+fn most_ordered(column: &str) -> String {
+    format!(
+        r#"
+    SELECT customer_id, {column}
+    FROM (
+        SELECT customer_id, {column},
+               row_number() OVER (PARTITION BY customer_id ORDER BY n DESC, {column}) AS pos
+        FROM (
+            SELECT customer_id, {column}, count(DISTINCT order_id) AS n
+            FROM purchase_lines WHERE {column} IS NOT NULL
+            GROUP BY customer_id, {column}
+        ) counted
+    ) ranked
+    WHERE pos = 1
+"#
+    )
+}
+
+/// Joins onto `ids i`.
+pub(crate) const JOINS: &str = "LEFT JOIN order_stats o ON o.customer_id = i.customer_id
+LEFT JOIN line_stats s ON s.customer_id = i.customer_id
+LEFT JOIN gap_stats g ON g.customer_id = i.customer_id
+LEFT JOIN top_category tc ON tc.customer_id = i.customer_id
+LEFT JOIN top_channel tch ON tch.customer_id = i.customer_id
+LEFT JOIN top_region trg ON trg.customer_id = i.customer_id";
+
+/// The select list, `orders` to `region`; `region` falls back on the customers table's region
+/// and province first when it is registered (alias `c`).
+pub(crate) fn columns(d: &QueryDates, customers: bool) -> Vec<String> {
+    let as_of_date = &d.as_of_date;
+    let region = if customers {
+        "coalesce(c.region, c.province, trg.region)"
+    } else {
+        "trg.region"
+    };
+    vec![
+        "CAST(coalesce(o.orders, 0) AS BIGINT) AS orders".into(),
+        "CAST(s.revenue AS DECIMAL(38, 4)) AS revenue".into(),
+        "CAST(s.sales AS DECIMAL(38, 4)) AS sales".into(),
+        "CAST(s.returns AS DECIMAL(38, 4)) AS returns".into(),
+        "CAST(o.return_orders AS BIGINT) AS return_orders".into(),
+        "CASE WHEN s.sales > 0 THEN CAST(-s.returns AS DOUBLE) / CAST(s.sales AS DOUBLE) END \
+         AS return_rate"
+            .into(),
+        "CASE WHEN o.orders > 0 THEN CAST(s.revenue AS DOUBLE) / o.orders END AS aov".into(),
+        "o.first_order AS first_order".into(),
+        "o.last_order AS last_order".into(),
+        format!("CAST({as_of_date} - CAST(o.last_order AS DATE) AS BIGINT) AS recency_days"),
+        format!("CAST({as_of_date} - CAST(o.first_order AS DATE) AS BIGINT) AS tenure_days"),
+        format!(
+            "CASE WHEN o.orders > 1 THEN CAST(CAST(o.last_order AS BIGINT) - \
+             CAST(o.first_order AS BIGINT) AS DOUBLE) / (o.orders - 1) / {DAY_US} END \
+             AS interval_mean_days"
+        ),
+        format!(
+            "CASE WHEN g.n > 1 THEN sqrt(CAST(g.n * g.s2 - g.s1 * g.s1 AS DOUBLE) / \
+             (g.n * (g.n - 1))) / {DAY_US} END AS interval_sd_days"
+        ),
+        format!("CAST(g.last_gap AS DOUBLE) / {DAY_US} AS last_gap_days"),
+        "CAST(s.revenue_recent AS DECIMAL(38, 4)) AS revenue_recent".into(),
+        "CAST(s.revenue_previous AS DECIMAL(38, 4)) AS revenue_previous".into(),
+        "CAST(s.revenue_recent - s.revenue_previous AS DOUBLE) AS revenue_trend".into(),
+        "CASE WHEN s.discount_values > 0 AND o.orders > 0 \
+         THEN CAST(o.discounted_orders AS DOUBLE) / o.orders END AS discount_share"
+            .into(),
+        "CAST(s.categories AS BIGINT) AS categories".into(),
+        "tc.category AS top_category".into(),
+        "tc.share AS top_category_share".into(),
+        "tch.channel AS top_channel".into(),
+        format!("{region} AS region"),
+    ]
+}

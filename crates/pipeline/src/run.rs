@@ -1,0 +1,307 @@
+//! `kehu run`: ingest → features → scores → schemes → outputs in a run directory.
+
+use crate::check::{CheckRun, check_files};
+use crate::config::{Config, SourceConfig};
+use crate::error::PipelineError;
+use crate::feature_frame::FeatureFrame;
+use crate::labels::{append_labels, rule_schemes};
+use crate::run_outputs::write_run;
+use crate::schemes::{SchemeOutcome, rfm_score_columns, run_rule_schemes};
+use crate::segments::{SegmentRow, segment_rows};
+use chrono::NaiveDate;
+use kehu_domain::{Labelling, Lang};
+use kehu_features::{
+    FeatureEngine, FeatureOptions, TimeUnit, add_custom_features, default_as_of, feature_table,
+};
+use kehu_ingest::{DuplicatePolicy, Import, ImportOptions, TableKind};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Everything a run needs besides the config.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The configuration (sources may be empty when `files` is given).
+    pub config: Config,
+    /// Directory the config's relative paths start from.
+    pub config_dir: PathBuf,
+    /// Files named on the command line; they replace the config's sources.
+    pub files: Vec<PathBuf>,
+    /// Import options from the command line, the base for every source.
+    pub import: ImportOptions,
+    /// `--as-of`, overriding the config.
+    pub as_of: Option<NaiveDate>,
+    /// `--out`, overriding the config.
+    pub out_dir: Option<PathBuf>,
+    /// Extra output formats, overriding the config when not empty.
+    pub formats: Vec<String>,
+    /// Language of names in outputs.
+    pub lang: Lang,
+}
+
+/// The steps a run reports progress on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStep {
+    /// Reading a file.
+    Read,
+    /// Computing the feature table.
+    Features,
+    /// Labelling customers.
+    Schemes,
+    /// Writing the outputs.
+    Write,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The data check of every input.
+    pub check: CheckRun,
+    /// The date the run judged as of.
+    pub as_of: NaiveDate,
+    /// The run directory.
+    pub out_dir: PathBuf,
+    /// Customers labelled.
+    pub customers: usize,
+    /// Every scheme, done or skipped, in order.
+    pub outcomes: Vec<SchemeOutcome>,
+    /// The segment table.
+    pub segments: Vec<SegmentRow>,
+    /// Net revenue of all customers, exact.
+    pub revenue: kehu_domain::Money,
+    /// Seconds per step.
+    pub timings: Vec<(String, f64)>,
+    /// Files written.
+    pub outputs: Vec<PathBuf>,
+}
+
+impl RunResult {
+    /// The labellings of the schemes that ran.
+    pub fn labellings(&self) -> Vec<&Labelling> {
+        self.outcomes
+            .iter()
+            .filter_map(|o| match o {
+                SchemeOutcome::Done(l) => Some(l),
+                SchemeOutcome::Skipped { .. } => None,
+            })
+            .collect()
+    }
+}
+
+/// The import options of one source: the command line's, with the source's settings on top.
+fn source_options(base: &ImportOptions, s: &SourceConfig) -> Result<ImportOptions, PipelineError> {
+    let mut o = base.clone();
+    let bad = |key: &str, message: String| {
+        PipelineError::Input(format!("source `{}`: {key}: {message}", s.path))
+    };
+    if let Some(kind) = &s.kind {
+        o.kind = Some(match kind.as_str() {
+            "customers" => TableKind::Customers,
+            "feedback" => TableKind::Feedback,
+            _ => TableKind::Transactions,
+        });
+    }
+    if let Some(e) = &s.encoding {
+        o.encoding = Some(e.clone());
+    }
+    if let Some(d) = &s.delimiter {
+        o.delimiter = Some(match d.as_str() {
+            "tab" | "\t" => b'\t',
+            d if d.len() == 1 && d.is_ascii() => d.as_bytes()[0],
+            d => return Err(bad("delimiter", format!("`{d}`: give one ASCII character or \"tab\""))),
+        });
+    }
+    if let Some(sheet) = &s.sheet {
+        o.sheet = Some(sheet.clone());
+    }
+    if let Some(f) = &s.date_format {
+        o.date_format = Some(f.clone());
+    }
+    if let Some(tz) = &s.timezone {
+        o.timezone = Some(tz.parse().map_err(|e: String| bad("timezone", e))?);
+    }
+    if let Some(d) = &s.duplicates {
+        o.duplicates = match d.as_str() {
+            "keep" => DuplicatePolicy::Keep,
+            "quarantine" => DuplicatePolicy::Quarantine,
+            _ => DuplicatePolicy::Auto,
+        };
+    }
+    for (field, column) in &s.map {
+        o.mapping.insert(field.clone(), column.clone());
+    }
+    Ok(o)
+}
+
+/// The inputs with their options: the command line's files, else the config's sources.
+fn inputs(req: &RunRequest) -> Result<Vec<(PathBuf, ImportOptions)>, PipelineError> {
+    if !req.files.is_empty() {
+        return Ok(req
+            .files
+            .iter()
+            .map(|f| (f.clone(), req.import.clone()))
+            .collect());
+    }
+    if req.config.sources.is_empty() {
+        return Err(PipelineError::Input(
+            "no input: name a file (kehu run orders.csv) or list [[sources]] in kehu.toml (kehu init orders.csv writes one)".into(),
+        ));
+    }
+    req.config
+        .sources
+        .iter()
+        .map(|s| Ok((req.config_dir.join(&s.path), source_options(&req.import, s)?)))
+        .collect()
+}
+
+fn tables_of(imports: &[Import], kind: TableKind) -> Option<(arrow::datatypes::SchemaRef, Vec<arrow::array::RecordBatch>)> {
+    let mut of_kind = imports.iter().filter(|i| i.report.kind == kind).peekable();
+    let schema = of_kind.peek()?.schema.clone();
+    Some((schema, of_kind.flat_map(|i| i.batches.iter().cloned()).collect()))
+}
+
+/// Runs the whole job and writes the run directory.
+pub fn run(req: &RunRequest, mut on_step: impl FnMut(RunStep, &str)) -> Result<RunResult, PipelineError> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
+        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+
+    let mut check = CheckRun {
+        report: kehu_report::CheckReport {
+            kehu_version: env!("CARGO_PKG_VERSION").to_string(),
+            files: Vec::new(),
+            refused: Vec::new(),
+        },
+        imports: Vec::new(),
+    };
+    for (path, options) in inputs(req)? {
+        if !path.exists() {
+            return Err(PipelineError::Input(format!(
+                "{}: no such file",
+                path.display()
+            )));
+        }
+        on_step(RunStep::Read, &path.display().to_string());
+        let one = check_files(std::slice::from_ref(&path), &options, |_| {});
+        if let Some(refused) = one.report.refused.first() {
+            return Err(PipelineError::Input(format!(
+                "{} was refused: {} — run `kehu check {}` for the details",
+                path.display(),
+                refused.message,
+                path.display()
+            )));
+        }
+        check.report.files.extend(one.report.files);
+        check.imports.extend(one.imports);
+    }
+    lap("read", &mut timings);
+
+    let Some((tx_schema, tx_batches)) = tables_of(&check.imports, TableKind::Transactions) else {
+        return Err(PipelineError::Input(
+            "no transactions file among the inputs: kehu needs at least one file of orders (customer, date, amount)".into(),
+        ));
+    };
+    let config = &req.config;
+    let as_of = match (req.as_of, config.run.as_of.as_str()) {
+        (Some(d), _) => d,
+        (None, "auto") => default_as_of(&tx_batches).ok_or_else(|| {
+            PipelineError::Input("the transactions are empty: no date to judge as of".into())
+        })?,
+        (None, text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|e| PipelineError::Input(format!("run.as_of `{text}`: {e}")))?,
+    };
+
+    on_step(RunStep::Features, "");
+    let engine = FeatureEngine::new()?;
+    engine.register("transactions", tx_schema, tx_batches)?;
+    for kind in [TableKind::Customers, TableKind::Feedback] {
+        if let Some((schema, batches)) = tables_of(&check.imports, kind) {
+            engine.register(kind.name(), schema, batches)?;
+        }
+    }
+    let options = FeatureOptions {
+        as_of,
+        time_unit: if config.run.time_unit == "days" {
+            TimeUnit::Days
+        } else {
+            TimeUnit::Weeks
+        },
+        trend_days: config.run.trend_days,
+    };
+    let batches = feature_table(&engine, &options)?;
+    let schema = match batches.first() {
+        Some(b) => b.schema(),
+        None => return Err(PipelineError::Input("no customers to classify".into())),
+    };
+    let mut frame = FeatureFrame::new(schema, &batches)?;
+    frame = frame.with_columns(rfm_score_columns(&frame, &config.rfm))?;
+    if !config.features.is_empty() {
+        engine.register("features", frame.batch().schema(), vec![frame.batch().clone()])?;
+        let features: Vec<(String, String)> = config
+            .features
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let batches = add_custom_features(&engine, "features", &features)
+            .map_err(|e| PipelineError::Input(format!("kehu.toml [features]: {e}")))?;
+        let schema = batches.first().map(|b| b.schema()).unwrap_or_else(|| frame.batch().schema());
+        frame = FeatureFrame::new(schema, &batches)?;
+    }
+    lap("features", &mut timings);
+
+    on_step(RunStep::Schemes, "");
+    let mut outcomes = run_rule_schemes(&frame, config);
+    frame = append_labels(&frame, &outcomes)?;
+    let rule_outcomes = rule_schemes(&engine, &frame, config)?;
+    frame = append_labels(&frame, &rule_outcomes)?;
+    outcomes.extend(rule_outcomes);
+    lap("schemes", &mut timings);
+
+    on_step(RunStep::Write, "");
+    let labellings: Vec<&Labelling> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            SchemeOutcome::Done(l) => Some(l),
+            SchemeOutcome::Skipped { .. } => None,
+        })
+        .collect();
+    let segments = segment_rows(&frame, &labellings, req.lang);
+    let revenue = kehu_domain::Money::from_units(
+        frame.money_units("revenue").unwrap_or_default().iter().sum(),
+    );
+    let out_dir = req.out_dir.clone().unwrap_or_else(|| {
+        PathBuf::from(config.run.out.replace("{as_of}", &as_of.format("%Y-%m-%d").to_string()))
+    });
+    let formats = if req.formats.is_empty() {
+        config.run.formats.clone()
+    } else {
+        req.formats.clone()
+    };
+    let mut result = RunResult {
+        check,
+        as_of,
+        out_dir,
+        customers: frame.len(),
+        outcomes,
+        segments,
+        revenue,
+        timings,
+        outputs: Vec::new(),
+    };
+    result.outputs = write_run(&result, &frame, req, &formats, options.time_unit)?;
+    let mut clock_write = result.timings.clone();
+    clock_write.push(("write".into(), clock.elapsed().as_secs_f64()));
+    result.timings = clock_write;
+    Ok(result)
+}
+
+/// The directory a config's relative paths start from.
+pub fn config_dir_of(config_path: Option<&Path>) -> PathBuf {
+    config_path
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."))
+}

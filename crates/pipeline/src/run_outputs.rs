@@ -1,0 +1,201 @@
+//! The files of a run directory: customers.parquet (+ csv), segments.csv, quarantine.csv and
+//! run.json.
+
+use crate::error::PipelineError;
+use crate::feature_frame::FeatureFrame;
+use crate::outputs::{write_batches_csv, write_batches_parquet};
+use crate::run::{RunRequest, RunResult};
+use crate::schemes::SchemeOutcome;
+use crate::segments::segments_csv;
+use kehu_domain::{Label, Note, SchemeInfo};
+use kehu_features::TimeUnit;
+use kehu_ingest::quarantine::write_quarantine_csv;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PipelineError> {
+    std::fs::write(path, bytes).map_err(|source| PipelineError::Write {
+        path: path.into(),
+        source,
+    })
+}
+
+/// One input as `run.json` records it.
+#[derive(Debug, Serialize)]
+struct InputRecord<'a> {
+    file: &'a str,
+    sha256: &'a str,
+    bytes: u64,
+    format: &'a str,
+    kind: &'a str,
+    encoding: &'a str,
+    rows_seen: u64,
+    accepted: u64,
+    quarantined: u64,
+    skipped_blank: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct LabelRecord<'a> {
+    #[serde(flatten)]
+    label: &'a Label,
+    customers: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct SchemeRecord<'a> {
+    #[serde(flatten)]
+    scheme: &'a SchemeInfo,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a Note>,
+    labels: Vec<LabelRecord<'a>>,
+    notes: &'a [Note],
+}
+
+#[derive(Debug, Serialize)]
+struct RunRecord<'a> {
+    kehu_version: &'static str,
+    as_of: String,
+    time_unit: &'static str,
+    lang: &'static str,
+    inputs: Vec<InputRecord<'a>>,
+    customers: usize,
+    revenue: String,
+    schemes: Vec<SchemeRecord<'a>>,
+    config: &'a crate::config::Config,
+    timings_seconds: serde_json::Map<String, serde_json::Value>,
+    outputs: Vec<String>,
+}
+
+fn scheme_records(outcomes: &[SchemeOutcome]) -> Vec<SchemeRecord<'_>> {
+    outcomes
+        .iter()
+        .map(|o| match o {
+            SchemeOutcome::Done(l) => SchemeRecord {
+                scheme: &l.scheme,
+                status: "done",
+                reason: None,
+                labels: l
+                    .labels
+                    .iter()
+                    .zip(l.counts())
+                    .map(|(label, customers)| LabelRecord { label, customers })
+                    .collect(),
+                notes: &l.notes,
+            },
+            SchemeOutcome::Skipped { scheme, reason } => SchemeRecord {
+                scheme,
+                status: "skipped",
+                reason: Some(reason),
+                labels: Vec::new(),
+                notes: &[],
+            },
+        })
+        .collect()
+}
+
+/// Writes the run directory; returns the files written.
+pub fn write_run(
+    result: &RunResult,
+    frame: &FeatureFrame,
+    req: &RunRequest,
+    formats: &[String],
+    time_unit: TimeUnit,
+) -> Result<Vec<PathBuf>, PipelineError> {
+    let dir = &result.out_dir;
+    std::fs::create_dir_all(dir).map_err(|source| PipelineError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut outputs = Vec::new();
+
+    let parquet = dir.join("customers.parquet");
+    write_batches_parquet(&parquet, std::slice::from_ref(frame.batch()))?;
+    outputs.push(parquet);
+    if formats.iter().any(|f| f == "csv") {
+        let csv = dir.join("customers.csv");
+        write_batches_csv(&csv, std::slice::from_ref(frame.batch()))?;
+        outputs.push(csv);
+    }
+    if formats.iter().any(|f| f == "xlsx") {
+        let xlsx = dir.join("customers.xlsx");
+        crate::xlsx_output::write_customers_xlsx(&xlsx, frame.batch(), &result.segments)?;
+        outputs.push(xlsx);
+    }
+
+    let segments = dir.join("segments.csv");
+    write_file(&segments, segments_csv(&result.segments).as_bytes())?;
+    outputs.push(segments);
+
+    // One quarantine file for every input: the header once, then each file's rows.
+    let q_path = dir.join("quarantine.csv");
+    let mut all = Vec::new();
+    for (k, import) in result.check.imports.iter().enumerate() {
+        let mut one = Vec::new();
+        write_quarantine_csv(&mut one, &import.report.file, &import.quarantine, req.lang)
+            .map_err(|source| PipelineError::Write {
+                path: q_path.clone(),
+                source,
+            })?;
+        let body = if k == 0 {
+            &one[..]
+        } else {
+            let header_end = one.iter().position(|&b| b == b'\n').map_or(one.len(), |p| p + 1);
+            &one[header_end..]
+        };
+        all.extend_from_slice(body);
+    }
+    write_file(&q_path, &all)?;
+    outputs.push(q_path);
+
+    let json_path = dir.join("run.json");
+    let mut names: Vec<String> = outputs.iter().map(|p| file_name(p)).collect();
+    names.push("run.json".into());
+    let record = RunRecord {
+        kehu_version: env!("CARGO_PKG_VERSION"),
+        as_of: result.as_of.format("%Y-%m-%d").to_string(),
+        time_unit: time_unit.name(),
+        lang: req.lang.code(),
+        inputs: result
+            .check
+            .imports
+            .iter()
+            .map(|i| InputRecord {
+                file: &i.report.file,
+                sha256: &i.report.sha256,
+                bytes: i.report.bytes,
+                format: i.report.format,
+                kind: i.report.kind.name(),
+                encoding: &i.report.encoding,
+                rows_seen: i.report.rows_seen,
+                accepted: i.report.accepted,
+                quarantined: i.report.quarantined,
+                skipped_blank: i.report.skipped_blank,
+            })
+            .collect(),
+        customers: result.customers,
+        revenue: result.revenue.to_string(),
+        schemes: scheme_records(&result.outcomes),
+        config: &req.config,
+        timings_seconds: result
+            .timings
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::json!((v * 1000.0).round() / 1000.0)))
+            .collect(),
+        outputs: names,
+    };
+    let json = serde_json::to_string_pretty(&record).map_err(|e| PipelineError::Encode {
+        path: json_path.clone(),
+        message: e.to_string(),
+    })?;
+    write_file(&json_path, (json + "\n").as_bytes())?;
+    outputs.push(json_path);
+    Ok(outputs)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
