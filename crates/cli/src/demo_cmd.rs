@@ -3,8 +3,8 @@
 use crate::args::DemoArgs;
 use crate::exit::Outcome;
 use crate::progress::Spinner;
+use crate::run_cmd::{step_message, summary_of};
 use kehu_domain::Lang;
-use kehu_report::{format_count, format_money};
 use std::io::Write;
 
 /// Runs the main job on the bundled data.
@@ -14,39 +14,28 @@ pub fn run(args: &DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
         .clone()
         .unwrap_or_else(kehu_pipeline::bundled_data_dir);
     let spinner = Spinner::new(false);
-    let demo = kehu_pipeline::run_demo(&data, &args.out, lang, args.as_of, |f| {
-        spinner.say(&format!("{} {}", lang.pick("reading", "读取"), f.display()));
-    })?;
+    let demo = kehu_pipeline::run_demo(&data, &args.out, lang, args.as_of, |step, what| {
+        spinner.say(&step_message(step, what, lang));
+    });
     spinner.done();
+    let demo = demo?;
     let mut out = std::io::stdout().lock();
     write!(
         out,
         "{}",
         kehu_report::render_check(&demo.check.report, lang)
     )?;
-    let file = &demo.check.report.files[0];
     writeln!(
         out,
         "{}",
-        lang.pick(
-            "── Customer summary (DataFusion) ──",
-            "── 客户汇总（DataFusion 计算）──"
-        )
+        lang.pick("── Customer classification ──", "── 客户分类 ──")
     )?;
-    writeln!(
+    write!(
         out,
-        "  {} {}, {} {}, {} {}",
-        lang.pick("as of", "截至"),
-        demo.as_of,
-        format_count(demo.customers as u64),
-        lang.pick("customers", "位客户"),
-        lang.pick("net revenue", "净收入"),
-        file.profile
-            .revenue
-            .map(|r| format_money(r, lang))
-            .unwrap_or_default(),
+        "{}",
+        kehu_report::render_run_summary(&summary_of(&demo, lang), lang)
     )?;
-    writeln!(out, "\n{}", lang.pick("Results:", "结果文件："))?;
+    writeln!(out, "\n{}", lang.pick("Files:", "结果文件："))?;
     for path in &demo.outputs {
         writeln!(out, "  {}", path.display())?;
     }

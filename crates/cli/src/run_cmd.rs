@@ -46,13 +46,7 @@ pub fn run(args: &RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
     };
     let spinner = Spinner::new(args.quiet);
     let result = kehu_pipeline::run(&request, |step, what| {
-        let message = match step {
-            RunStep::Read => format!("{} {what}", lang.pick("reading", "读取")),
-            RunStep::Features => lang.pick("computing features", "计算客户特征").to_string(),
-            RunStep::Schemes => lang.pick("classifying", "客户分类").to_string(),
-            RunStep::Write => lang.pick("writing results", "写出结果").to_string(),
-        };
-        spinner.say(&message);
+        spinner.say(&step_message(step, what, lang));
     });
     spinner.done();
     let result = result?;
@@ -62,6 +56,16 @@ pub fn run(args: &RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         render_run_summary(&summary_of(&result, lang), lang)
     )?;
     Ok(Outcome::Success)
+}
+
+/// What the progress display says during a step.
+pub fn step_message(step: RunStep, what: &str, lang: Lang) -> String {
+    match step {
+        RunStep::Read => format!("{} {what}", lang.pick("reading", "读取")),
+        RunStep::Features => lang.pick("computing features", "计算客户特征").to_string(),
+        RunStep::Schemes => lang.pick("classifying", "客户分类").to_string(),
+        RunStep::Write => lang.pick("writing results", "写出结果").to_string(),
+    }
 }
 
 /// The terminal summary of a run.
@@ -80,6 +84,11 @@ pub fn summary_of(result: &RunResult, lang: Lang) -> RunSummary {
                 schemes.push(SchemeTable {
                     title: format!("{} · {}", l.scheme.title(lang), l.scheme.id),
                     rows,
+                    notes: l
+                        .notes
+                        .iter()
+                        .map(|n| lang.pick(&n.en, &n.zh).to_string())
+                        .collect(),
                 });
             }
             SchemeOutcome::Skipped { scheme, reason } => skipped.push((

@@ -1,6 +1,7 @@
 //! The `kehu` binary as a user runs it: golden terminal reports, the JSON report, exit codes,
-//! the demo, the generator checked by the importer, and the bundled Online Retail figures
-//! checked against an independent computation (scripts/crosscheck/online_retail.py).
+//! the demo and `kehu run` (golden summary and segments.csv), `kehu init`, the generator
+//! checked by the importer, and the bundled Online Retail figures and RFM checked against
+//! independent computations (scripts/crosscheck/).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -152,7 +153,7 @@ fn online_retail_agrees_with_an_independent_computation() {
 }
 
 #[test]
-fn demo_writes_the_summary_of_every_customer() {
+fn demo_classifies_every_customer_and_agrees_with_an_independent_rfm() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("demo");
     let o = kehu(&[
@@ -175,6 +176,8 @@ fn demo_writes_the_summary_of_every_customer() {
         "quarantine.csv",
         "customers.parquet",
         "customers.csv",
+        "segments.csv",
+        "run.json",
     ] {
         assert!(out.join(f).exists(), "{f} written");
     }
@@ -184,6 +187,122 @@ fn demo_writes_the_summary_of_every_customer() {
         4_373,
         "a header and one row per customer"
     );
+    // Per scheme, the segments add up to every customer and to the exact net revenue
+    // (8,278,519.424: the sum of the accepted rows, checked by online_retail.py).
+    let segments = std::fs::read_to_string(out.join("segments.csv")).expect("segments");
+    let mut per_scheme: std::collections::BTreeMap<String, (u64, i128)> = Default::default();
+    for line in segments.lines().skip(1) {
+        let cols = csv_fields(line);
+        let entry = per_scheme.entry(cols[0].clone()).or_default();
+        entry.0 += cols[3].parse::<u64>().expect("count");
+        let (whole, frac) = cols[5].split_once('.').unwrap_or((cols[5].as_str(), ""));
+        let frac = format!("{frac:0<4}");
+        let sign = if whole.starts_with('-') { -1 } else { 1 };
+        entry.1 += sign * (whole.trim_start_matches('-').parse::<i128>().expect("whole") * 10_000
+            + frac.parse::<i128>().expect("frac"));
+    }
+    assert!(per_scheme.len() >= 10, "{per_scheme:?}");
+    for (scheme, (customers, revenue)) in &per_scheme {
+        assert_eq!(*customers, 4_372, "{scheme}");
+        assert_eq!(*revenue, 82_785_194_240, "{scheme}: 8278519.424 to the cent");
+    }
+    // Recency, frequency, monetary, the dates, the scores and the value tier of every customer
+    // equal an independent standard-library computation of the same definitions.
+    let cross = Command::new("python3")
+        .arg(repo().join("scripts/crosscheck/online_retail_rfm.py"))
+        .arg(out.join("customers.csv"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        cross.status.success(),
+        "RFM cross-check differs:\n{}\n{}",
+        stdout(&cross),
+        String::from_utf8_lossy(&cross.stderr)
+    );
+}
+
+/// The fields of one CSV line (quoted fields may hold commas and doubled quotes).
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+const RUN_FIXTURES: [&str; 3] = [
+    "tests/fixtures/run/orders.csv",
+    "tests/fixtures/run/customers.csv",
+    "tests/fixtures/run/feedback.csv",
+];
+
+fn run_fixture(lang: &str, out: &Path) -> Output {
+    let mut args = vec!["run"];
+    args.extend(RUN_FIXTURES);
+    args.extend(["--out", out.to_str().expect("utf8"), "--lang", lang, "--quiet"]);
+    kehu(&args)
+}
+
+#[test]
+fn run_summary_and_segments_are_golden() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("run");
+    let en = run_fixture("en", &out);
+    assert_eq!(en.status.code(), Some(0), "{}", String::from_utf8_lossy(&en.stderr));
+    let text = stdout(&en).replace(out.to_str().expect("utf8"), "RUN_DIR");
+    insta::assert_snapshot!("run_small_en", text);
+    insta::assert_snapshot!(
+        "run_small_segments",
+        std::fs::read_to_string(out.join("segments.csv")).expect("segments")
+    );
+    let zh = run_fixture("zh", &out);
+    assert_eq!(zh.status.code(), Some(0));
+    let text = stdout(&zh).replace(out.to_str().expect("utf8"), "RUN_DIR");
+    assert!(text.contains("重要价值客户") && text.contains("生命周期"), "{text}");
+    insta::assert_snapshot!("run_small_zh", text);
+}
+
+#[test]
+fn init_writes_a_config_that_run_accepts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("kehu.toml");
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(RUN_FIXTURES[0]);
+    let o = kehu(&[
+        "init",
+        fixture.to_str().expect("utf8"),
+        "--out",
+        config.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&config).expect("config");
+    assert!(text.contains("customer_id = \"customer_id\""), "{text}");
+    assert!(text.contains("[schemes.rfm8]") && text.contains("important_value"));
+    let out = dir.path().join("run");
+    let r = kehu(&[
+        "run",
+        "--config",
+        config.to_str().expect("utf8"),
+        "--out",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    // A typo in a key is a usage error naming the key path and line.
+    std::fs::write(&config, text.replace("trend_days = 90", "trend_dayz = 90")).expect("write");
+    let bad = kehu(&["run", "--config", config.to_str().expect("utf8"), "--quiet"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("run.trend_dayz") && err.contains("line"), "{err}");
 }
 
 fn dirt_expectations(truth: &Path) -> Vec<(u64, String)> {

@@ -43,7 +43,7 @@ impl FeatureEngine {
         })
     }
 
-    /// Registers batches as a table.
+    /// Registers batches as a table, replacing any table of that name.
     pub fn register(
         &self,
         name: &str,
@@ -51,6 +51,8 @@ impl FeatureEngine {
         batches: Vec<RecordBatch>,
     ) -> Result<(), FeatureError> {
         let table = MemTable::try_new(schema, vec![batches])?;
+        // A later step replaces a table it extends (the feature table gains columns).
+        self.ctx.deregister_table(name)?;
         self.ctx.register_table(name, Arc::new(table))?;
         Ok(())
     }

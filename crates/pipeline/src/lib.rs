@@ -19,7 +19,7 @@ mod segments;
 mod xlsx_output;
 
 pub use check::{CheckRun, check_files};
-pub use demo::{DemoRun, bundled_data_dir, run_demo};
+pub use demo::{bundled_data_dir, run_demo};
 pub use error::PipelineError;
 pub use outputs::{write_batches_csv, write_batches_parquet};
 pub use feature_frame::FeatureFrame;

@@ -33,6 +33,8 @@ pub struct SchemeTable {
     pub title: String,
     /// Rows: label name, customers, share of customers, share of revenue.
     pub rows: Vec<(String, u64, f64, f64)>,
+    /// The rule in words (thresholds used, overlaps), in the summary's language.
+    pub notes: Vec<String>,
 }
 
 fn pct(x: f64) -> String {
@@ -78,6 +80,9 @@ pub fn render_run_summary(s: &RunSummary, lang: Lang) -> String {
             .unwrap_or(0)
             + 2;
         out.push_str(&format!("\n{}\n", scheme.title));
+        for note in &scheme.notes {
+            out.push_str(&format!("  {note}\n"));
+        }
         out.push_str(&format!(
             "  {}{}{}{}\n",
             pad(lang.pick("label", "标签"), name_w),

@@ -18,9 +18,9 @@ const SATISFACTION: SchemeRow = ("satisfaction", "Satisfaction", "满意度");
 const NPS: SchemeRow = ("nps", "NPS class", "NPS 分类");
 const AGE_BAND: SchemeRow = ("age_band", "Age band", "年龄段");
 /// The gender grouping.
-pub(crate) const GENDER: SchemeRow = ("gender", "Gender", "性别");
+pub(crate) const GENDER: SchemeRow = ("gender_group", "Gender", "性别");
 /// The region grouping.
-pub(crate) const REGION: SchemeRow = ("region", "Region", "地区");
+pub(crate) const REGION: SchemeRow = ("region_group", "Region", "地区");
 
 fn column(frame: &FeatureFrame, name: &str) -> Vec<f64> {
     frame
