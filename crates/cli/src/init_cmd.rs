@@ -76,7 +76,8 @@ pub fn run(args: &InitArgs, lang: Lang) -> anyhow::Result<Outcome> {
 /// `path` relative to `base` when it lies under it (the config's paths are relative to it),
 /// else as given.
 fn pathdiff(path: &std::path::Path, base: &std::path::Path) -> String {
-    let absolute = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let absolute =
+        |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let base_abs = absolute(if base.as_os_str().is_empty() {
         std::path::Path::new(".")
     } else {

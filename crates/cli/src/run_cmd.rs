@@ -19,7 +19,10 @@ fn config_of(args: &RunArgs) -> anyhow::Result<(Config, Option<PathBuf>)> {
         here.exists().then_some(here)
     });
     match path {
-        Some(p) => Ok((load_config(&p).map_err(|e| usage_error(e.to_string()))?, Some(p))),
+        Some(p) => Ok((
+            load_config(&p).map_err(|e| usage_error(e.to_string()))?,
+            Some(p),
+        )),
         None => Ok((Config::default(), None)),
     }
 }

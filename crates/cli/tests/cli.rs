@@ -198,13 +198,21 @@ fn demo_classifies_every_customer_and_agrees_with_an_independent_rfm() {
         let (whole, frac) = cols[5].split_once('.').unwrap_or((cols[5].as_str(), ""));
         let frac = format!("{frac:0<4}");
         let sign = if whole.starts_with('-') { -1 } else { 1 };
-        entry.1 += sign * (whole.trim_start_matches('-').parse::<i128>().expect("whole") * 10_000
-            + frac.parse::<i128>().expect("frac"));
+        entry.1 += sign
+            * (whole
+                .trim_start_matches('-')
+                .parse::<i128>()
+                .expect("whole")
+                * 10_000
+                + frac.parse::<i128>().expect("frac"));
     }
     assert!(per_scheme.len() >= 10, "{per_scheme:?}");
     for (scheme, (customers, revenue)) in &per_scheme {
         assert_eq!(*customers, 4_372, "{scheme}");
-        assert_eq!(*revenue, 82_785_194_240, "{scheme}: 8278519.424 to the cent");
+        assert_eq!(
+            *revenue, 82_785_194_240,
+            "{scheme}: 8278519.424 to the cent"
+        );
     }
     // Recency, frequency, monetary, the dates, the scores and the value tier of every customer
     // equal an independent standard-library computation of the same definitions.
@@ -249,7 +257,13 @@ const RUN_FIXTURES: [&str; 3] = [
 fn run_fixture(lang: &str, out: &Path) -> Output {
     let mut args = vec!["run"];
     args.extend(RUN_FIXTURES);
-    args.extend(["--out", out.to_str().expect("utf8"), "--lang", lang, "--quiet"]);
+    args.extend([
+        "--out",
+        out.to_str().expect("utf8"),
+        "--lang",
+        lang,
+        "--quiet",
+    ]);
     kehu(&args)
 }
 
@@ -258,7 +272,12 @@ fn run_summary_and_segments_are_golden() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("run");
     let en = run_fixture("en", &out);
-    assert_eq!(en.status.code(), Some(0), "{}", String::from_utf8_lossy(&en.stderr));
+    assert_eq!(
+        en.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&en.stderr)
+    );
     let text = stdout(&en).replace(out.to_str().expect("utf8"), "RUN_DIR");
     insta::assert_snapshot!("run_small_en", text);
     insta::assert_snapshot!(
@@ -268,7 +287,10 @@ fn run_summary_and_segments_are_golden() {
     let zh = run_fixture("zh", &out);
     assert_eq!(zh.status.code(), Some(0));
     let text = stdout(&zh).replace(out.to_str().expect("utf8"), "RUN_DIR");
-    assert!(text.contains("重要价值客户") && text.contains("生命周期"), "{text}");
+    assert!(
+        text.contains("重要价值客户") && text.contains("生命周期"),
+        "{text}"
+    );
     insta::assert_snapshot!("run_small_zh", text);
 }
 
@@ -283,7 +305,12 @@ fn init_writes_a_config_that_run_accepts() {
         "--out",
         config.to_str().expect("utf8"),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let text = std::fs::read_to_string(&config).expect("config");
     assert!(text.contains("customer_id = \"customer_id\""), "{text}");
     assert!(text.contains("[schemes.rfm8]") && text.contains("important_value"));
@@ -296,13 +323,21 @@ fn init_writes_a_config_that_run_accepts() {
         out.to_str().expect("utf8"),
         "--quiet",
     ]);
-    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     // A typo in a key is a usage error naming the key path and line.
     std::fs::write(&config, text.replace("trend_days = 90", "trend_dayz = 90")).expect("write");
     let bad = kehu(&["run", "--config", config.to_str().expect("utf8"), "--quiet"]);
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("run.trend_dayz") && err.contains("line"), "{err}");
+    assert!(
+        err.contains("run.trend_dayz") && err.contains("line"),
+        "{err}"
+    );
 }
 
 fn dirt_expectations(truth: &Path) -> Vec<(u64, String)> {

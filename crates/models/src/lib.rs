@@ -19,5 +19,5 @@ mod score_rules;
 
 pub use bands::{Reference, edge_bands, rank_share_bands, share_of_total_bands};
 pub use lifecycle::{History, LifecycleParams, Stage};
-pub use score_rules::{ScoreRange, ScoreRule, first_matching_rule};
 pub use rfm_scores::{Order, ValueTier, quintile_scores, rank_min, value_tiers};
+pub use score_rules::{ScoreRange, ScoreRule, first_matching_rule};

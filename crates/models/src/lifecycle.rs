@@ -157,20 +157,41 @@ mod tests {
     #[test]
     fn fixed_thresholds_without_rhythm() {
         let p = LifecycleParams::default();
-        assert_eq!(p.stage(&history(0, f64::NAN, f64::NAN, f64::NAN, f64::NAN)), Stage::Potential);
-        assert_eq!(p.stage(&history(1, 10.0, 10.0, f64::NAN, f64::NAN)), Stage::New);
-        assert_eq!(p.stage(&history(1, 60.0, 60.0, f64::NAN, f64::NAN)), Stage::Active);
-        assert_eq!(p.stage(&history(2, 100.0, 300.0, 200.0, 200.0)), Stage::Dormant);
-        assert_eq!(p.stage(&history(1, 181.0, 181.0, f64::NAN, f64::NAN)), Stage::Churned);
+        assert_eq!(
+            p.stage(&history(0, f64::NAN, f64::NAN, f64::NAN, f64::NAN)),
+            Stage::Potential
+        );
+        assert_eq!(
+            p.stage(&history(1, 10.0, 10.0, f64::NAN, f64::NAN)),
+            Stage::New
+        );
+        assert_eq!(
+            p.stage(&history(1, 60.0, 60.0, f64::NAN, f64::NAN)),
+            Stage::Active
+        );
+        assert_eq!(
+            p.stage(&history(2, 100.0, 300.0, 200.0, 200.0)),
+            Stage::Dormant
+        );
+        assert_eq!(
+            p.stage(&history(1, 181.0, 181.0, f64::NAN, f64::NAN)),
+            Stage::Churned
+        );
     }
 
     #[test]
     fn slow_rhythm_is_not_dormant_early_and_comebacks_are_reactivated() {
         let p = LifecycleParams::default();
         // Buys every 100 days, silent for 150: within twice the rhythm, still active.
-        assert_eq!(p.stage(&history(5, 150.0, 500.0, 100.0, 100.0)), Stage::Active);
+        assert_eq!(
+            p.stage(&history(5, 150.0, 500.0, 100.0, 100.0)),
+            Stage::Active
+        );
         // Came back after 600 silent days (past 4 × its 120-day rhythm), bought 5 days ago.
-        assert_eq!(p.stage(&history(6, 5.0, 1100.0, 120.0, 600.0)), Stage::Reactivated);
+        assert_eq!(
+            p.stage(&history(6, 5.0, 1100.0, 120.0, 600.0)),
+            Stage::Reactivated
+        );
         // A daily buyer keeps the 14-day floor.
         assert_eq!(p.stage(&history(50, 10.0, 60.0, 1.0, 1.0)), Stage::Active);
     }

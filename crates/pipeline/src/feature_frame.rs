@@ -121,8 +121,8 @@ impl FeatureFrame {
             fields.push(Arc::new(f));
             arrays.push(a);
         }
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-            .map_err(arrow_error)?;
+        let batch =
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(arrow_error)?;
         Ok(FeatureFrame { batch })
     }
 }

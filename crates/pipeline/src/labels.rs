@@ -88,7 +88,11 @@ pub fn rule_schemes(
     if !wanted {
         return Ok(Vec::new());
     }
-    engine.register("features", frame.batch().schema(), vec![frame.batch().clone()])?;
+    engine.register(
+        "features",
+        frame.batch().schema(),
+        vec![frame.batch().clone()],
+    )?;
     let mut out = Vec::new();
     if let (true, Some(rule)) = (key.enabled, &key.rule) {
         let labels = resolve(catalogue::KEY_CUSTOMER, &key.labels);

@@ -107,7 +107,12 @@ fn source_options(base: &ImportOptions, s: &SourceConfig) -> Result<ImportOption
         o.delimiter = Some(match d.as_str() {
             "tab" | "\t" => b'\t',
             d if d.len() == 1 && d.is_ascii() => d.as_bytes()[0],
-            d => return Err(bad("delimiter", format!("`{d}`: give one ASCII character or \"tab\""))),
+            d => {
+                return Err(bad(
+                    "delimiter",
+                    format!("`{d}`: give one ASCII character or \"tab\""),
+                ));
+            }
         });
     }
     if let Some(sheet) = &s.sheet {
@@ -149,18 +154,32 @@ fn inputs(req: &RunRequest) -> Result<Vec<(PathBuf, ImportOptions)>, PipelineErr
     req.config
         .sources
         .iter()
-        .map(|s| Ok((req.config_dir.join(&s.path), source_options(&req.import, s)?)))
+        .map(|s| {
+            Ok((
+                req.config_dir.join(&s.path),
+                source_options(&req.import, s)?,
+            ))
+        })
         .collect()
 }
 
-fn tables_of(imports: &[Import], kind: TableKind) -> Option<(arrow::datatypes::SchemaRef, Vec<arrow::array::RecordBatch>)> {
+fn tables_of(
+    imports: &[Import],
+    kind: TableKind,
+) -> Option<(arrow::datatypes::SchemaRef, Vec<arrow::array::RecordBatch>)> {
     let mut of_kind = imports.iter().filter(|i| i.report.kind == kind).peekable();
     let schema = of_kind.peek()?.schema.clone();
-    Some((schema, of_kind.flat_map(|i| i.batches.iter().cloned()).collect()))
+    Some((
+        schema,
+        of_kind.flat_map(|i| i.batches.iter().cloned()).collect(),
+    ))
 }
 
 /// Runs the whole job and writes the run directory.
-pub fn run(req: &RunRequest, mut on_step: impl FnMut(RunStep, &str)) -> Result<RunResult, PipelineError> {
+pub fn run(
+    req: &RunRequest,
+    mut on_step: impl FnMut(RunStep, &str),
+) -> Result<RunResult, PipelineError> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
@@ -238,7 +257,11 @@ pub fn run(req: &RunRequest, mut on_step: impl FnMut(RunStep, &str)) -> Result<R
     let mut frame = FeatureFrame::new(schema, &batches)?;
     frame = frame.with_columns(rfm_score_columns(&frame, &config.rfm))?;
     if !config.features.is_empty() {
-        engine.register("features", frame.batch().schema(), vec![frame.batch().clone()])?;
+        engine.register(
+            "features",
+            frame.batch().schema(),
+            vec![frame.batch().clone()],
+        )?;
         let features: Vec<(String, String)> = config
             .features
             .iter()
@@ -246,7 +269,10 @@ pub fn run(req: &RunRequest, mut on_step: impl FnMut(RunStep, &str)) -> Result<R
             .collect();
         let batches = add_custom_features(&engine, "features", &features)
             .map_err(|e| PipelineError::Input(format!("kehu.toml [features]: {e}")))?;
-        let schema = batches.first().map(|b| b.schema()).unwrap_or_else(|| frame.batch().schema());
+        let schema = batches
+            .first()
+            .map(|b| b.schema())
+            .unwrap_or_else(|| frame.batch().schema());
         frame = FeatureFrame::new(schema, &batches)?;
     }
     lap("features", &mut timings);
@@ -269,10 +295,19 @@ pub fn run(req: &RunRequest, mut on_step: impl FnMut(RunStep, &str)) -> Result<R
         .collect();
     let segments = segment_rows(&frame, &labellings, req.lang);
     let revenue = kehu_domain::Money::from_units(
-        frame.money_units("revenue").unwrap_or_default().iter().sum(),
+        frame
+            .money_units("revenue")
+            .unwrap_or_default()
+            .iter()
+            .sum(),
     );
     let out_dir = req.out_dir.clone().unwrap_or_else(|| {
-        PathBuf::from(config.run.out.replace("{as_of}", &as_of.format("%Y-%m-%d").to_string()))
+        PathBuf::from(
+            config
+                .run
+                .out
+                .replace("{as_of}", &as_of.format("%Y-%m-%d").to_string()),
+        )
     });
     let formats = if req.formats.is_empty() {
         config.run.formats.clone()

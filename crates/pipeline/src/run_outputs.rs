@@ -133,15 +133,19 @@ pub fn write_run(
     let mut all = Vec::new();
     for (k, import) in result.check.imports.iter().enumerate() {
         let mut one = Vec::new();
-        write_quarantine_csv(&mut one, &import.report.file, &import.quarantine, req.lang)
-            .map_err(|source| PipelineError::Write {
+        write_quarantine_csv(&mut one, &import.report.file, &import.quarantine, req.lang).map_err(
+            |source| PipelineError::Write {
                 path: q_path.clone(),
                 source,
-            })?;
+            },
+        )?;
         let body = if k == 0 {
             &one[..]
         } else {
-            let header_end = one.iter().position(|&b| b == b'\n').map_or(one.len(), |p| p + 1);
+            let header_end = one
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(one.len(), |p| p + 1);
             &one[header_end..]
         };
         all.extend_from_slice(body);

@@ -40,7 +40,11 @@ fn mean(values: &[f64], rows: &[usize]) -> Option<f64> {
 }
 
 /// The rows of every labelling, in scheme then catalogue order.
-pub fn segment_rows(frame: &FeatureFrame, labellings: &[&Labelling], lang: Lang) -> Vec<SegmentRow> {
+pub fn segment_rows(
+    frame: &FeatureFrame,
+    labellings: &[&Labelling],
+    lang: Lang,
+) -> Vec<SegmentRow> {
     let n = frame.len();
     let units = frame.money_units("revenue").unwrap_or_else(|| vec![0; n]);
     let total: i128 = units.iter().sum();
@@ -64,7 +68,11 @@ pub fn segment_rows(frame: &FeatureFrame, labellings: &[&Labelling], lang: Lang)
                 label: label.code.clone(),
                 name: label.name(lang).to_string(),
                 customers: rows.len() as u64,
-                share: if n == 0 { 0.0 } else { rows.len() as f64 / n as f64 },
+                share: if n == 0 {
+                    0.0
+                } else {
+                    rows.len() as f64 / n as f64
+                },
                 revenue: Money::from_units(sum),
                 revenue_share: if total == 0 {
                     0.0

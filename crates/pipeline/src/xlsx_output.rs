@@ -17,7 +17,10 @@ fn header(sheet: &mut Worksheet, names: &[&str]) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     for (c, name) in names.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *name, &bold)?;
-        sheet.set_column_width(c as u16, (name.chars().count() as f64 + 2.0).clamp(10.0, 40.0))?;
+        sheet.set_column_width(
+            c as u16,
+            (name.chars().count() as f64 + 2.0).clamp(10.0, 40.0),
+        )?;
     }
     sheet.set_freeze_panes(1, 0)?;
     Ok(())
@@ -38,7 +41,12 @@ fn customers_sheet(sheet: &mut Worksheet, batch: &RecordBatch) -> Result<(), Xls
                 let a = col.as_primitive::<Decimal128Type>();
                 let div = 10f64.powi(i32::from(*scale));
                 for r in (0..rows).filter(|&r| a.is_valid(r)) {
-                    sheet.write_number_with_format(r as u32 + 1, c, a.value(r) as f64 / div, &money)?;
+                    sheet.write_number_with_format(
+                        r as u32 + 1,
+                        c,
+                        a.value(r) as f64 / div,
+                        &money,
+                    )?;
                 }
             }
             DataType::Float64 => {
@@ -105,9 +113,14 @@ fn segments_sheet(sheet: &mut Worksheet, rows: &[SegmentRow]) -> Result<(), Xlsx
         sheet.write_number_with_format(r, 4, s.share, &pct)?;
         sheet.write_number_with_format(r, 5, s.revenue.to_f64(), &money)?;
         sheet.write_number_with_format(r, 6, s.revenue_share, &pct)?;
-        for (c, v) in [s.mean_recency_days, s.mean_orders, s.mean_revenue, s.mean_aov]
-            .into_iter()
-            .enumerate()
+        for (c, v) in [
+            s.mean_recency_days,
+            s.mean_orders,
+            s.mean_revenue,
+            s.mean_aov,
+        ]
+        .into_iter()
+        .enumerate()
         {
             if let Some(v) = v {
                 sheet.write_number_with_format(r, 7 + c as u16, v, &decimal)?;

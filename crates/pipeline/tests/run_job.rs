@@ -16,7 +16,12 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn request(files: Vec<PathBuf>, out: &Path, config: Config, as_of: Option<NaiveDate>) -> RunRequest {
+fn request(
+    files: Vec<PathBuf>,
+    out: &Path,
+    config: Config,
+    as_of: Option<NaiveDate>,
+) -> RunRequest {
     RunRequest {
         config,
         config_dir: PathBuf::from("."),
@@ -50,7 +55,10 @@ fn every_customer_gets_one_label_per_scheme_and_totals_are_exact() {
     // 24 buyers in orders.csv plus 3 customers known only from customers.csv.
     assert_eq!(result.customers, 27);
     let labellings = result.labellings();
-    assert!(labellings.len() >= 17, "every shipped scheme ran on this fixture");
+    assert!(
+        labellings.len() >= 17,
+        "every shipped scheme ran on this fixture"
+    );
     for l in &labellings {
         assert_eq!(l.assigned.len(), result.customers, "{}", l.scheme.id);
         assert_eq!(l.counts().iter().sum::<u64>(), result.customers as u64);
@@ -74,7 +82,10 @@ fn every_customer_gets_one_label_per_scheme_and_totals_are_exact() {
 
 #[test]
 fn the_same_inputs_give_the_same_bytes() {
-    let (a, b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let (a, b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
     run_into(all_fixtures(), a.path(), None);
     run_into(all_fixtures(), b.path(), None);
     for f in ["customers.parquet", "segments.csv", "quarantine.csv"] {
@@ -121,7 +132,11 @@ when = "orders >= 1"
     assert_eq!(counts.iter().sum::<u64>(), 27);
     assert_eq!(counts[2], 3, "the customers without orders match no rule");
     assert!(counts[0] > 0, "some high-value big baskets");
-    assert!(campaign.notes[0].en.contains("matched several"), "{:?}", campaign.notes);
+    assert!(
+        campaign.notes[0].en.contains("matched several"),
+        "{:?}",
+        campaign.notes
+    );
 }
 
 #[test]
@@ -132,10 +147,16 @@ fn a_rule_with_a_syntax_error_names_the_rule_and_the_columns() {
     )
     .expect("config");
     let dir = tempfile::tempdir().expect("tmp");
-    let err = run(&request(all_fixtures(), dir.path(), config, None), |_, _| {})
-        .expect_err("bad rule");
+    let err = run(
+        &request(all_fixtures(), dir.path(), config, None),
+        |_, _| {},
+    )
+    .expect_err("bad rule");
     let text = err.to_string();
-    assert!(text.contains("custom[0]") && text.contains("recency_days"), "{text}");
+    assert!(
+        text.contains("custom[0]") && text.contains("recency_days"),
+        "{text}"
+    );
 }
 
 /// The orders fixture with its data lines in another order.
@@ -143,9 +164,13 @@ fn shuffled_orders(dir: &Path, seed: u64) -> PathBuf {
     let text = std::fs::read_to_string(fixture("orders.csv")).expect("fixture");
     let mut lines: Vec<&str> = text.lines().collect();
     let header = lines.remove(0);
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     for i in (1..lines.len()).rev() {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         lines.swap(i, (state >> 33) as usize % (i + 1));
     }
     let path = dir.join("orders.csv");

@@ -1,8 +1,8 @@
 //! The terminal form of the `kehu check` report.
 
-use crate::text_width::pad;
 use crate::check_report::{CheckReport, FileCheck, RefusedFile};
 use crate::numbers::{format_count, format_money};
+use crate::text_width::pad;
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
 use kehu_domain::{Lang, Location, Reason};
 use std::fmt::Write;

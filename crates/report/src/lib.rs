@@ -12,5 +12,5 @@ mod text_width;
 
 pub use check_report::{CheckReport, FileCheck, RefusedFile};
 pub use check_text::render_check;
-pub use run_summary::{RunSummary, SchemeTable, render_run_summary};
 pub use numbers::{format_count, format_money};
+pub use run_summary::{RunSummary, SchemeTable, render_run_summary};

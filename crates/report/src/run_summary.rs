@@ -62,7 +62,10 @@ pub fn render_run_summary(s: &RunSummary, lang: Lang) -> String {
         format_count(s.rows_accepted),
         lang.pick("rows used", "行数据已使用"),
         format_count(s.rows_quarantined),
-        lang.pick("rows quarantined (see quarantine.csv)", "行已隔离（见 quarantine.csv）"),
+        lang.pick(
+            "rows quarantined (see quarantine.csv)",
+            "行已隔离（见 quarantine.csv）"
+        ),
     ));
     let heads = [
         lang.pick("customers", "客户数"),
@@ -70,8 +73,7 @@ pub fn render_run_summary(s: &RunSummary, lang: Lang) -> String {
         lang.pick("% revenue", "收入占比"),
     ];
     for scheme in &s.schemes {
-        let shown: Vec<&(String, u64, f64, f64)> =
-            scheme.rows.iter().filter(|r| r.1 > 0).collect();
+        let shown: Vec<&(String, u64, f64, f64)> = scheme.rows.iter().filter(|r| r.1 > 0).collect();
         let name_w = shown
             .iter()
             .map(|r| width(&r.0))

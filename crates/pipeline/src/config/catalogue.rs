@@ -85,10 +85,26 @@ pub const KEY_CUSTOMER: &[LabelRow] = &[
 /// Quadrants of the value matrix: (x high, y high), (x high, y low), (x low, y high), (x low,
 /// y low).
 pub const VALUE_MATRIX: &[LabelRow] = &[
-    ("star", "Stars: high value, growing", "明星客户（高价值·增长）"),
-    ("maintain", "Maintain: high value, slowing", "维持客户（高价值·下滑）"),
-    ("develop", "Develop: low value, growing", "发展客户（低价值·增长）"),
-    ("observe", "Observe: low value, slowing", "观察客户（低价值·下滑）"),
+    (
+        "star",
+        "Stars: high value, growing",
+        "明星客户（高价值·增长）",
+    ),
+    (
+        "maintain",
+        "Maintain: high value, slowing",
+        "维持客户（高价值·下滑）",
+    ),
+    (
+        "develop",
+        "Develop: low value, growing",
+        "发展客户（低价值·增长）",
+    ),
+    (
+        "observe",
+        "Observe: low value, slowing",
+        "观察客户（低价值·下滑）",
+    ),
 ];
 
 /// The label of customers a scheme has nothing to judge by (no orders, no feedback, no
@@ -127,14 +143,63 @@ fn grid(code: &str, en: &str, zh: &str, r: [u8; 2], fm: [u8; 2]) -> SegmentSpec 
 pub fn rfm_package_segments() -> Vec<SegmentSpec> {
     vec![
         seg("champions", "Champions", "冠军客户", [4, 5], [4, 5], [4, 5]),
-        seg("loyal", "Loyal customers", "忠诚客户", [2, 5], [3, 5], [3, 5]),
-        seg("potential_loyalist", "Potential loyalist", "潜在忠诚客户", [3, 5], [1, 3], [1, 3]),
+        seg(
+            "loyal",
+            "Loyal customers",
+            "忠诚客户",
+            [2, 5],
+            [3, 5],
+            [3, 5],
+        ),
+        seg(
+            "potential_loyalist",
+            "Potential loyalist",
+            "潜在忠诚客户",
+            [3, 5],
+            [1, 3],
+            [1, 3],
+        ),
         seg("new", "New customers", "新客户", [4, 5], [1, 1], [1, 1]),
-        seg("promising", "Promising", "有潜力客户", [3, 4], [1, 1], [1, 1]),
-        seg("need_attention", "Need attention", "需要关注客户", [2, 3], [2, 3], [2, 3]),
-        seg("about_to_sleep", "About to sleep", "即将沉睡客户", [2, 3], [1, 2], [1, 2]),
-        seg("at_risk", "At risk", "有流失风险客户", [1, 2], [2, 5], [2, 5]),
-        seg("cant_lose", "Can't lose them", "不能失去的客户", [1, 1], [4, 5], [4, 5]),
+        seg(
+            "promising",
+            "Promising",
+            "有潜力客户",
+            [3, 4],
+            [1, 1],
+            [1, 1],
+        ),
+        seg(
+            "need_attention",
+            "Need attention",
+            "需要关注客户",
+            [2, 3],
+            [2, 3],
+            [2, 3],
+        ),
+        seg(
+            "about_to_sleep",
+            "About to sleep",
+            "即将沉睡客户",
+            [2, 3],
+            [1, 2],
+            [1, 2],
+        ),
+        seg(
+            "at_risk",
+            "At risk",
+            "有流失风险客户",
+            [1, 2],
+            [2, 5],
+            [2, 5],
+        ),
+        seg(
+            "cant_lose",
+            "Can't lose them",
+            "不能失去的客户",
+            [1, 1],
+            [4, 5],
+            [4, 5],
+        ),
         seg("lost", "Lost", "已流失客户", [1, 2], [1, 2], [1, 2]),
     ]
 }
@@ -145,13 +210,37 @@ pub fn rfm_grid_segments() -> Vec<SegmentSpec> {
     vec![
         grid("champions", "Champions", "冠军客户", [4, 5], [4, 5]),
         grid("loyal", "Loyal", "忠诚客户", [2, 5], [3, 5]),
-        grid("potential_loyalist", "Potential loyalist", "潜在忠诚客户", [3, 5], [1, 3]),
+        grid(
+            "potential_loyalist",
+            "Potential loyalist",
+            "潜在忠诚客户",
+            [3, 5],
+            [1, 3],
+        ),
         grid("recent", "Recent customers", "新近客户", [4, 5], [0, 1]),
         grid("promising", "Promising", "有潜力客户", [3, 4], [0, 1]),
-        grid("needs_attention", "Needs attention", "需要关注客户", [2, 3], [2, 3]),
-        grid("about_to_sleep", "About to sleep", "即将沉睡客户", [2, 3], [0, 2]),
+        grid(
+            "needs_attention",
+            "Needs attention",
+            "需要关注客户",
+            [2, 3],
+            [2, 3],
+        ),
+        grid(
+            "about_to_sleep",
+            "About to sleep",
+            "即将沉睡客户",
+            [2, 3],
+            [0, 2],
+        ),
         grid("at_risk", "At risk", "有流失风险客户", [0, 2], [2, 5]),
-        grid("cant_lose", "Can't lose them", "不能失去的客户", [0, 1], [4, 5]),
+        grid(
+            "cant_lose",
+            "Can't lose them",
+            "不能失去的客户",
+            [0, 1],
+            [4, 5],
+        ),
         grid("hibernating", "Hibernating", "休眠客户", [1, 2], [1, 2]),
         grid("lost", "Lost", "已流失客户", [0, 2], [0, 2]),
     ]

@@ -19,38 +19,119 @@ pub struct InitSource {
 
 /// Comments attached after `key = …` lines and before `[table]` headers, by dotted path.
 const COMMENTS: &[(&str, &str)] = &[
-    ("run.as_of", "\"auto\" = the day after the last transaction; or \"YYYY-MM-DD\" (exclusive)"),
-    ("run.time_unit", "unit of bt_t_x / bt_T (BTYD summary): \"days\" or \"weeks\""),
-    ("run.trend_days", "revenue_trend = revenue of the last N days − the N days before"),
+    (
+        "run.as_of",
+        "\"auto\" = the day after the last transaction; or \"YYYY-MM-DD\" (exclusive)",
+    ),
+    (
+        "run.time_unit",
+        "unit of bt_t_x / bt_T (BTYD summary): \"days\" or \"weeks\"",
+    ),
+    (
+        "run.trend_days",
+        "revenue_trend = revenue of the last N days − the N days before",
+    ),
     ("run.out", "run directory; {as_of} is replaced by the date"),
-    ("run.formats", "besides customers.parquet: \"csv\", \"xlsx\""),
+    (
+        "run.formats",
+        "besides customers.parquet: \"csv\", \"xlsx\"",
+    ),
     ("rfm", "RFM 1–5 scores: r_score, f_score, m_score"),
-    ("rfm.method", "\"quantile\": (rank_min − 1) × 5 ÷ n + 1, ties share the lowest rank; \"bins\": the edges below"),
-    ("rfm.r_edges", "bins: days since last order; ≤ 30 scores 5, > 365 scores 1"),
+    (
+        "rfm.method",
+        "\"quantile\": (rank_min − 1) × 5 ÷ n + 1, ties share the lowest rank; \"bins\": the edges below",
+    ),
+    (
+        "rfm.r_edges",
+        "bins: days since last order; ≤ 30 scores 5, > 365 scores 1",
+    ),
     ("rfm.f_edges", "bins: orders; ≤ 1 scores 1, > 8 scores 5"),
-    ("rfm.m_edges", "bins: net revenue; ≤ 100 scores 1, > 5000 scores 5"),
+    (
+        "rfm.m_edges",
+        "bins: net revenue; ≤ 100 scores 1, > 5000 scores 5",
+    ),
     ("schemes.value_tier", "Value tiers 高/中/低价值客户"),
-    ("schemes.value_tier.method", "\"rank\" (shares of customers), \"revenue_share\" (shares of revenue) or \"thresholds\" (revenue amounts)"),
-    ("schemes.value_tier.cuts", "rank: top 20% high, next 30% mid; thresholds: [high_from, mid_from]"),
-    ("schemes.abc", "ABC (Pareto): A = customers making the first 80% of revenue, B the next 15%"),
-    ("schemes.rfm_segment", "The R `rfm` package's ten segments; first match wins, the rest are \"other\""),
-    ("schemes.rfm_grid", "Eleven groups on the R × (F+M)/2 grid (Shopify-style); covers every score"),
-    ("schemes.rfm8", "Chinese 8-class RFM 八类客户: R, F, M high or low"),
-    ("schemes.rfm8.against", "\"mean\", \"median\" or a number; r_against / f_against / m_against override per axis"),
-    ("schemes.lifecycle", "Lifecycle 生命周期: potential, new, active, reactivated, dormant, churned"),
-    ("schemes.lifecycle.rhythm_min_orders", "customers with this many orders are judged by their own mean interval"),
-    ("schemes.frequency_class", "High / low purchase frequency 高频/低频"),
-    ("schemes.frequency_class.against", "more orders than this is high: \"mean\", \"median\" or a number"),
-    ("schemes.capacity", "Consumption capacity 消费能力 by average order value"),
-    ("schemes.price_sensitivity", "Price sensitivity 价格敏感度 (needs a discount column)"),
-    ("schemes.price_sensitivity.edges", "share of orders with a discount: ≤ 0 insensitive, ≤ 0.5 moderate"),
-    ("schemes.category_preference", "Category preference 需求偏好: the top category (needs a category column)"),
-    ("schemes.satisfaction", "Satisfaction 满意度 from the mean CSAT (needs feedback)"),
-    ("schemes.nps", "NPS class from the last NPS answer (needs feedback)"),
+    (
+        "schemes.value_tier.method",
+        "\"rank\" (shares of customers), \"revenue_share\" (shares of revenue) or \"thresholds\" (revenue amounts)",
+    ),
+    (
+        "schemes.value_tier.cuts",
+        "rank: top 20% high, next 30% mid; thresholds: [high_from, mid_from]",
+    ),
+    (
+        "schemes.abc",
+        "ABC (Pareto): A = customers making the first 80% of revenue, B the next 15%",
+    ),
+    (
+        "schemes.rfm_segment",
+        "The R `rfm` package's ten segments; first match wins, the rest are \"other\"",
+    ),
+    (
+        "schemes.rfm_grid",
+        "Eleven groups on the R × (F+M)/2 grid (Shopify-style); covers every score",
+    ),
+    (
+        "schemes.rfm8",
+        "Chinese 8-class RFM 八类客户: R, F, M high or low",
+    ),
+    (
+        "schemes.rfm8.against",
+        "\"mean\", \"median\" or a number; r_against / f_against / m_against override per axis",
+    ),
+    (
+        "schemes.lifecycle",
+        "Lifecycle 生命周期: potential, new, active, reactivated, dormant, churned",
+    ),
+    (
+        "schemes.lifecycle.rhythm_min_orders",
+        "customers with this many orders are judged by their own mean interval",
+    ),
+    (
+        "schemes.frequency_class",
+        "High / low purchase frequency 高频/低频",
+    ),
+    (
+        "schemes.frequency_class.against",
+        "more orders than this is high: \"mean\", \"median\" or a number",
+    ),
+    (
+        "schemes.capacity",
+        "Consumption capacity 消费能力 by average order value",
+    ),
+    (
+        "schemes.price_sensitivity",
+        "Price sensitivity 价格敏感度 (needs a discount column)",
+    ),
+    (
+        "schemes.price_sensitivity.edges",
+        "share of orders with a discount: ≤ 0 insensitive, ≤ 0.5 moderate",
+    ),
+    (
+        "schemes.category_preference",
+        "Category preference 需求偏好: the top category (needs a category column)",
+    ),
+    (
+        "schemes.satisfaction",
+        "Satisfaction 满意度 from the mean CSAT (needs feedback)",
+    ),
+    (
+        "schemes.nps",
+        "NPS class from the last NPS answer (needs feedback)",
+    ),
     ("schemes.key_customer", "Key customers 重点客户 / 一般客户"),
-    ("schemes.key_customer.revenue_share", "the customers who together make the first half of revenue"),
-    ("schemes.value_matrix", "Two-axis value matrix 客户细分矩阵: any two features, four quadrants"),
-    ("schemes.age_band", "Age bands (needs ages in a customers file)"),
+    (
+        "schemes.key_customer.revenue_share",
+        "the customers who together make the first half of revenue",
+    ),
+    (
+        "schemes.value_matrix",
+        "Two-axis value matrix 客户细分矩阵: any two features, four quadrants",
+    ),
+    (
+        "schemes.age_band",
+        "Age bands (needs ages in a customers file)",
+    ),
     ("schemes.gender", "Gender grouping (needs a customers file)"),
     ("schemes.region", "Region grouping"),
 ];

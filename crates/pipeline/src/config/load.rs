@@ -97,8 +97,7 @@ fn shares(key: &str, values: &[f64], len: usize) -> Result<(), Invalid> {
     if values.len() != len {
         return Err(invalid(key, format!("give exactly {len} values")));
     }
-    if values.iter().any(|v| !(0.0..=1.0).contains(v)) || values.windows(2).any(|w| w[0] > w[1])
-    {
+    if values.iter().any(|v| !(0.0..=1.0).contains(v)) || values.windows(2).any(|w| w[0] > w[1]) {
         return Err(invalid(
             key,
             "give shares between 0 and 1 in ascending order, e.g. [0.2, 0.5]",
@@ -109,7 +108,10 @@ fn shares(key: &str, values: &[f64], len: usize) -> Result<(), Invalid> {
 
 fn ascending(key: &str, values: &[f64]) -> Result<(), Invalid> {
     if values.iter().any(|v| !v.is_finite()) || values.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(invalid(key, "give finite numbers in strictly ascending order"));
+        return Err(invalid(
+            key,
+            "give finite numbers in strictly ascending order",
+        ));
     }
     Ok(())
 }
@@ -131,7 +133,11 @@ fn validate(c: &Config) -> Result<(), Invalid> {
     for (i, s) in c.sources.iter().enumerate() {
         let key = |k: &str| format!("sources[{i}].{k}");
         if let Some(kind) = &s.kind {
-            one_of(&key("kind"), kind, &["transactions", "customers", "feedback"])?;
+            one_of(
+                &key("kind"),
+                kind,
+                &["transactions", "customers", "feedback"],
+            )?;
         }
         if let Some(d) = &s.duplicates {
             one_of(&key("duplicates"), d, &["auto", "quarantine", "keep"])?;
@@ -141,7 +147,10 @@ fn validate(c: &Config) -> Result<(), Invalid> {
     if run.as_of != "auto" && chrono::NaiveDate::parse_from_str(&run.as_of, "%Y-%m-%d").is_err() {
         return Err(invalid(
             "run.as_of",
-            format!("`{}`: write \"auto\" or a date like \"2011-12-10\"", run.as_of),
+            format!(
+                "`{}`: write \"auto\" or a date like \"2011-12-10\"",
+                run.as_of
+            ),
         ));
     }
     one_of("run.time_unit", &run.time_unit, &["days", "weeks"])?;
@@ -189,7 +198,10 @@ fn validate(c: &Config) -> Result<(), Invalid> {
     }
     shares("schemes.abc.shares", &s.abc.shares, 2)?;
     shares("schemes.capacity.cuts", &s.capacity.cuts, 2)?;
-    ascending("schemes.price_sensitivity.edges", &s.price_sensitivity.edges)?;
+    ascending(
+        "schemes.price_sensitivity.edges",
+        &s.price_sensitivity.edges,
+    )?;
     if s.price_sensitivity.edges.len() != 2 {
         return Err(invalid("schemes.price_sensitivity.edges", "give 2 edges"));
     }
@@ -207,25 +219,49 @@ fn validate(c: &Config) -> Result<(), Invalid> {
         ));
     }
     for (key, labels, rows) in [
-        ("schemes.value_tier.labels", &s.value_tier.labels, catalogue::VALUE_TIER),
+        (
+            "schemes.value_tier.labels",
+            &s.value_tier.labels,
+            catalogue::VALUE_TIER,
+        ),
         ("schemes.abc.labels", &s.abc.labels, catalogue::ABC),
         ("schemes.rfm8.labels", &s.rfm8.labels, catalogue::RFM8),
-        ("schemes.lifecycle.labels", &s.lifecycle.labels, catalogue::LIFECYCLE),
+        (
+            "schemes.lifecycle.labels",
+            &s.lifecycle.labels,
+            catalogue::LIFECYCLE,
+        ),
         (
             "schemes.frequency_class.labels",
             &s.frequency_class.labels,
             catalogue::FREQUENCY_CLASS,
         ),
-        ("schemes.capacity.labels", &s.capacity.labels, catalogue::CAPACITY),
+        (
+            "schemes.capacity.labels",
+            &s.capacity.labels,
+            catalogue::CAPACITY,
+        ),
         (
             "schemes.price_sensitivity.labels",
             &s.price_sensitivity.labels,
             catalogue::PRICE_SENSITIVITY,
         ),
-        ("schemes.satisfaction.labels", &s.satisfaction.labels, catalogue::SATISFACTION),
+        (
+            "schemes.satisfaction.labels",
+            &s.satisfaction.labels,
+            catalogue::SATISFACTION,
+        ),
         ("schemes.nps.labels", &s.nps.labels, catalogue::NPS),
-        ("schemes.key_customer.labels", &s.key_customer.labels, catalogue::KEY_CUSTOMER),
-        ("schemes.value_matrix.labels", &s.value_matrix.labels, catalogue::VALUE_MATRIX),
+        (
+            "schemes.key_customer.labels",
+            &s.key_customer.labels,
+            catalogue::KEY_CUSTOMER,
+        ),
+        (
+            "schemes.value_matrix.labels",
+            &s.value_matrix.labels,
+            catalogue::VALUE_MATRIX,
+        ),
     ] {
         label_codes(key, labels, rows)?;
     }
@@ -262,7 +298,10 @@ fn validate(c: &Config) -> Result<(), Invalid> {
             ));
         }
         if scheme.rules.is_empty() {
-            return Err(invalid(&format!("custom[{i}].rules"), "give at least one rule"));
+            return Err(invalid(
+                &format!("custom[{i}].rules"),
+                "give at least one rule",
+            ));
         }
         let mut codes = std::collections::BTreeSet::new();
         for (j, rule) in scheme.rules.iter().enumerate() {
@@ -304,10 +343,11 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let err = parse_config("[schemes.abc]\nshares = [0.95, 0.8]\n", "k.toml").expect_err("order");
+        let err =
+            parse_config("[schemes.abc]\nshares = [0.95, 0.8]\n", "k.toml").expect_err("order");
         assert_eq!(err.key.as_deref(), Some("schemes.abc.shares"));
-        let err = parse_config("[schemes.rfm8]\nagainst = \"average\"\n", "k.toml")
-            .expect_err("against");
+        let err =
+            parse_config("[schemes.rfm8]\nagainst = \"average\"\n", "k.toml").expect_err("against");
         assert_eq!(err.key.as_deref(), Some("schemes.rfm8.against"));
         assert!(err.message.contains("median"), "{}", err.message);
         let err = parse_config("[run]\nas_of = \"10/12/2011\"\n", "k.toml").expect_err("date");
@@ -325,7 +365,10 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(c.schemes.rfm8.against, super::super::Against::Median);
-        assert_eq!(c.schemes.rfm8.m_against, Some(super::super::Against::Value(500.0)));
+        assert_eq!(
+            c.schemes.rfm8.m_against,
+            Some(super::super::Against::Value(500.0))
+        );
         assert_eq!(
             c.schemes.rfm8.labels["important_value"].zh.as_deref(),
             Some("钻石客户")

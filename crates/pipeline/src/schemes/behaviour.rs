@@ -51,7 +51,11 @@ pub(crate) fn lifecycle(frame: &FeatureFrame, c: &LifecycleConfig) -> SchemeOutc
     let assigned = (0..frame.len())
         .map(|i| {
             let h = History {
-                orders: if orders[i].is_nan() { 0 } else { orders[i] as u64 },
+                orders: if orders[i].is_nan() {
+                    0
+                } else {
+                    orders[i] as u64
+                },
                 recency_days: recency[i],
                 tenure_days: tenure[i],
                 interval_mean_days: mean[i],
@@ -93,7 +97,11 @@ pub(crate) fn lifecycle(frame: &FeatureFrame, c: &LifecycleConfig) -> SchemeOutc
 /// Price sensitivity from the share of orders with a discount.
 pub(crate) fn price_sensitivity(frame: &FeatureFrame, c: &PriceSensitivityConfig) -> SchemeOutcome {
     if !frame.has_values("discount_share") {
-        return skipped(PRICE, "no discount column in the transactions", "交易数据中没有折扣列");
+        return skipped(
+            PRICE,
+            "no discount column in the transactions",
+            "交易数据中没有折扣列",
+        );
     }
     // A buyer without any discount value bought at full price: share 0, not unknown.
     let judged = super::buyers(frame);
@@ -153,7 +161,11 @@ fn by_value(
     }
     let none = labels.len() as u32;
     labels.push(label_of(NOT_APPLICABLE, None));
-    let index: BTreeMap<&str, u32> = kept.iter().enumerate().map(|(i, v)| (*v, i as u32)).collect();
+    let index: BTreeMap<&str, u32> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (*v, i as u32))
+        .collect();
     let assigned = values
         .iter()
         .map(|v| match v {
@@ -173,7 +185,11 @@ fn by_value(
 /// Category preference: the top category when it holds at least `min_share` of sales.
 pub(crate) fn category_preference(frame: &FeatureFrame, c: &CategoryConfig) -> SchemeOutcome {
     if !frame.has_values("top_category") {
-        return skipped(CATEGORY, "no category column in the transactions", "交易数据中没有品类列");
+        return skipped(
+            CATEGORY,
+            "no category column in the transactions",
+            "交易数据中没有品类列",
+        );
     }
     let top = frame.text("top_category").unwrap_or_default();
     let share = column(frame, "top_category_share");
@@ -197,7 +213,9 @@ pub(crate) fn category_preference(frame: &FeatureFrame, c: &CategoryConfig) -> S
         20,
         &[catalogue::MIXED],
         vec![Note::new(
-            format!("The top category by sales when it holds at least {pct}% of them; otherwise mixed."),
+            format!(
+                "The top category by sales when it holds at least {pct}% of them; otherwise mixed."
+            ),
             format!("消费额最高且占比至少 {pct}% 的品类；否则为多品类。"),
         )],
     )
@@ -206,7 +224,11 @@ pub(crate) fn category_preference(frame: &FeatureFrame, c: &CategoryConfig) -> S
 /// Satisfaction high / low from the mean CSAT.
 pub(crate) fn satisfaction(frame: &FeatureFrame, c: &SatisfactionConfig) -> SchemeOutcome {
     if !frame.has_values("csat_mean") {
-        return skipped(SATISFACTION, "no CSAT scores in the feedback", "反馈数据中没有满意度评分");
+        return skipped(
+            SATISFACTION,
+            "no CSAT scores in the feedback",
+            "反馈数据中没有满意度评分",
+        );
     }
     let csat = column(frame, "csat_mean");
     let assigned = csat
@@ -235,7 +257,11 @@ pub(crate) fn satisfaction(frame: &FeatureFrame, c: &SatisfactionConfig) -> Sche
 /// NPS promoter / passive / detractor from the last answer.
 pub(crate) fn nps(frame: &FeatureFrame, c: &NpsConfig) -> SchemeOutcome {
     if !frame.has_values("nps_last") {
-        return skipped(NPS, "no NPS answers in the feedback", "反馈数据中没有 NPS 评分");
+        return skipped(
+            NPS,
+            "no NPS answers in the feedback",
+            "反馈数据中没有 NPS 评分",
+        );
     }
     let nps = column(frame, "nps_last");
     let assigned = nps
@@ -276,13 +302,20 @@ pub(crate) fn nps(frame: &FeatureFrame, c: &NpsConfig) -> SchemeOutcome {
 /// Age bands from the edges.
 pub(crate) fn age_band(frame: &FeatureFrame, c: &AgeBandConfig) -> SchemeOutcome {
     if !frame.has_values("age") {
-        return skipped(AGE_BAND, "no ages (a customers file with age or birth date)", "没有年龄数据（客户文件中的年龄或出生日期）");
+        return skipped(
+            AGE_BAND,
+            "no ages (a customers file with age or birth date)",
+            "没有年龄数据（客户文件中的年龄或出生日期）",
+        );
     }
     let age = column(frame, "age");
     let mut labels: Vec<Label> = Vec::new();
     for i in 0..=c.edges.len() {
         let (code, text) = match i {
-            0 => (format!("under_{}", num(c.edges[0])), format!("<{}", num(c.edges[0]))),
+            0 => (
+                format!("under_{}", num(c.edges[0])),
+                format!("<{}", num(c.edges[0])),
+            ),
             i if i == c.edges.len() => (
                 format!("{}_plus", num(c.edges[i - 1])),
                 format!("{}+", num(c.edges[i - 1])),

@@ -34,7 +34,10 @@ pub fn run_rule_schemes(frame: &FeatureFrame, config: &Config) -> Vec<SchemeOutc
             out.push(outcome);
         }
     };
-    push(s.value_tier.enabled, value::value_tier(frame, &s.value_tier));
+    push(
+        s.value_tier.enabled,
+        value::value_tier(frame, &s.value_tier),
+    );
     push(s.abc.enabled, value::abc(frame, &s.abc));
     push(
         s.rfm_segment.enabled,
@@ -45,7 +48,10 @@ pub fn run_rule_schemes(frame: &FeatureFrame, config: &Config) -> Vec<SchemeOutc
         rfm::named_segments(frame, rfm::RFM_GRID, &s.rfm_grid),
     );
     push(s.rfm8.enabled, rfm::rfm8(frame, &s.rfm8));
-    push(s.lifecycle.enabled, behaviour::lifecycle(frame, &s.lifecycle));
+    push(
+        s.lifecycle.enabled,
+        behaviour::lifecycle(frame, &s.lifecycle),
+    );
     push(
         s.frequency_class.enabled,
         value::frequency_class(frame, &s.frequency_class),
@@ -59,12 +65,21 @@ pub fn run_rule_schemes(frame: &FeatureFrame, config: &Config) -> Vec<SchemeOutc
         s.category_preference.enabled,
         behaviour::category_preference(frame, &s.category_preference),
     );
-    push(s.satisfaction.enabled, behaviour::satisfaction(frame, &s.satisfaction));
+    push(
+        s.satisfaction.enabled,
+        behaviour::satisfaction(frame, &s.satisfaction),
+    );
     push(s.nps.enabled, behaviour::nps(frame, &s.nps));
     if s.key_customer.rule.is_none() {
-        push(s.key_customer.enabled, value::key_customer(frame, &s.key_customer));
+        push(
+            s.key_customer.enabled,
+            value::key_customer(frame, &s.key_customer),
+        );
     }
-    push(s.value_matrix.enabled, value::value_matrix(frame, &s.value_matrix));
+    push(
+        s.value_matrix.enabled,
+        value::value_matrix(frame, &s.value_matrix),
+    );
     push(s.age_band.enabled, behaviour::age_band(frame, &s.age_band));
     push(
         s.gender.enabled,
@@ -93,7 +108,9 @@ pub(crate) fn labels_with_none(rows: &[LabelRow], names: &Labels) -> Vec<Label> 
 
 /// The catalogue with the user's renamings.
 pub(crate) fn resolve(rows: &[LabelRow], names: &Labels) -> Vec<Label> {
-    rows.iter().map(|row| label_of(*row, names.get(row.0))).collect()
+    rows.iter()
+        .map(|row| label_of(*row, names.get(row.0)))
+        .collect()
 }
 
 /// A label from its catalogue row and an optional renaming.

@@ -1,8 +1,8 @@
 //! RFM: the 1–5 scores, the named segments over them, and the Chinese 8-class RFM.
 
-use super::{SchemeOutcome, SchemeRow, buyers, info, labels_with_none, label_of, num, over_buyers};
+use super::{SchemeOutcome, SchemeRow, buyers, info, label_of, labels_with_none, num, over_buyers};
 use crate::config::{
-    Against, NOT_APPLICABLE, OTHER, RfmConfig, Rfm8Config, SegmentsConfig, catalogue,
+    Against, NOT_APPLICABLE, OTHER, Rfm8Config, RfmConfig, SegmentsConfig, catalogue,
 };
 use crate::feature_frame::FeatureFrame;
 use arrow::array::{ArrayRef, UInt8Array};
@@ -13,8 +13,16 @@ use kehu_models::{
 };
 use std::sync::Arc;
 
-pub(crate) const RFM_SEGMENT: SchemeRow = ("rfm_segment", "RFM segments (R rfm package)", "RFM 细分（R rfm 包十类）");
-pub(crate) const RFM_GRID: SchemeRow = ("rfm_grid", "RFM groups (11-group grid)", "RFM 分组（十一类网格）");
+pub(crate) const RFM_SEGMENT: SchemeRow = (
+    "rfm_segment",
+    "RFM segments (R rfm package)",
+    "RFM 细分（R rfm 包十类）",
+);
+pub(crate) const RFM_GRID: SchemeRow = (
+    "rfm_grid",
+    "RFM groups (11-group grid)",
+    "RFM 分组（十一类网格）",
+);
 const RFM8: SchemeRow = ("rfm8", "Chinese 8-class RFM", "RFM 八类客户");
 
 /// Scores of one axis for the buyers (`None` for the rest).
@@ -45,7 +53,11 @@ fn axis_scores(
 pub fn rfm_score_columns(frame: &FeatureFrame, c: &RfmConfig) -> Vec<(Field, ArrayRef)> {
     let judged = buyers(frame);
     let bins = c.method == "bins";
-    let get = |name: &str| frame.numeric(name).unwrap_or_else(|| vec![f64::NAN; frame.len()]);
+    let get = |name: &str| {
+        frame
+            .numeric(name)
+            .unwrap_or_else(|| vec![f64::NAN; frame.len()])
+    };
     let r = axis_scores(
         &get("recency_days"),
         &judged,
@@ -107,7 +119,11 @@ pub(crate) fn named_segments(
     let other = labels.len() as u32;
     labels.push(label_of(OTHER, Some(&c.other)));
     labels.push(label_of(NOT_APPLICABLE, None));
-    let (r, f, m) = (scores(frame, "r_score"), scores(frame, "f_score"), scores(frame, "m_score"));
+    let (r, f, m) = (
+        scores(frame, "r_score"),
+        scores(frame, "f_score"),
+        scores(frame, "m_score"),
+    );
     let assigned = over_buyers(&buyers(frame), other + 1, |rows| {
         rows.iter()
             .map(|&i| first_matching_rule(&rules, r[i], f[i], m[i]).map_or(other, |k| k as u32))
@@ -128,7 +144,11 @@ pub(crate) fn named_segments(
 pub(crate) fn rfm8(frame: &FeatureFrame, c: &Rfm8Config) -> SchemeOutcome {
     let labels = labels_with_none(catalogue::RFM8, &c.labels);
     let judged = buyers(frame);
-    let get = |name: &str| frame.numeric(name).unwrap_or_else(|| vec![f64::NAN; frame.len()]);
+    let get = |name: &str| {
+        frame
+            .numeric(name)
+            .unwrap_or_else(|| vec![f64::NAN; frame.len()])
+    };
     let (recency, orders, revenue) = (get("recency_days"), get("orders"), get("revenue"));
     let against = |axis: Option<Against>| Reference::from(axis.unwrap_or(c.against));
     let mut refs = [0.0; 3];
@@ -163,9 +183,10 @@ pub(crate) fn rfm8(frame: &FeatureFrame, c: &Rfm8Config) -> SchemeOutcome {
         labels,
         assigned,
         notes: vec![Note::new(
-            format!("High R: last order fewer than {r} days ago; high F: more than {f} orders; high M: revenue above {m}."),
+            format!(
+                "High R: last order fewer than {r} days ago; high F: more than {f} orders; high M: revenue above {m}."
+            ),
             format!("R高：最近一次购买距今少于 {r} 天；F高：订单数多于 {f}；M高：收入高于 {m}。"),
         )],
     })
 }
-

@@ -1,9 +1,7 @@
 //! Schemes of value: tiers, ABC, key customers, frequency class, consumption capacity and the
 //! two-axis value matrix.
 
-use super::{
-    SchemeOutcome, SchemeRow, buyers, info, labels_with_none, num, over_buyers, skipped,
-};
+use super::{SchemeOutcome, SchemeRow, buyers, info, labels_with_none, num, over_buyers, skipped};
 use crate::config::{
     AbcConfig, CapacityConfig, FrequencyClassConfig, KeyCustomerConfig, ValueMatrixConfig,
     ValueTierConfig,
@@ -70,7 +68,11 @@ pub fn value_tier(frame: &FeatureFrame, c: &ValueTierConfig) -> SchemeOutcome {
                 num(c.cuts[0]),
                 num(c.cuts[1])
             ),
-            format!("高价值：收入 ≥ {}；中价值：收入 ≥ {}。", num(c.cuts[0]), num(c.cuts[1])),
+            format!(
+                "高价值：收入 ≥ {}；中价值：收入 ≥ {}。",
+                num(c.cuts[0]),
+                num(c.cuts[1])
+            ),
         ),
         _ => Note::new(
             format!(
@@ -107,7 +109,9 @@ pub fn abc(frame: &FeatureFrame, c: &AbcConfig) -> SchemeOutcome {
         labels,
         assigned,
         notes: vec![Note::new(
-            format!("A: customers making the first {a}% of revenue, largest first; B: up to {b}%; C: the rest."),
+            format!(
+                "A: customers making the first {a}% of revenue, largest first; B: up to {b}%; C: the rest."
+            ),
             format!("A类：按收入从高到低累计贡献前 {a}% 的客户；B类：至 {b}%；C类：其余。"),
         )],
     })
@@ -184,7 +188,11 @@ pub fn capacity(frame: &FeatureFrame, c: &CapacityConfig) -> SchemeOutcome {
 /// Four quadrants of two features split at their references.
 pub fn value_matrix(frame: &FeatureFrame, c: &ValueMatrixConfig) -> SchemeOutcome {
     let (Some(x), Some(y)) = (frame.numeric(&c.x), frame.numeric(&c.y)) else {
-        let missing = if frame.numeric(&c.x).is_none() { &c.x } else { &c.y };
+        let missing = if frame.numeric(&c.x).is_none() {
+            &c.x
+        } else {
+            &c.y
+        };
         return skipped(
             VALUE_MATRIX,
             &format!("no numeric feature `{missing}` for an axis"),
