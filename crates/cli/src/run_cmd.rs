@@ -52,7 +52,17 @@ pub fn run(args: &RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         spinner.say(&step_message(step, what, lang));
     });
     spinner.done();
-    let result = result?;
+    let result = match result {
+        Ok(r) => r,
+        // Exit codes as for `kehu check`: 1 for a refused file, 2 for what the user must fix
+        // in the command or the config.
+        Err(kehu_pipeline::PipelineError::InputRefused(message)) => {
+            eprintln!("{}: {message}", lang.pick("refused", "已拒绝"));
+            return Ok(Outcome::DataRefused);
+        }
+        Err(kehu_pipeline::PipelineError::Input(message)) => return Err(usage_error(message)),
+        Err(other) => return Err(other.into()),
+    };
     write!(
         std::io::stdout().lock(),
         "{}",

@@ -408,3 +408,31 @@ fn generated_dirt_is_quarantined_exactly_where_the_generator_put_it() {
         );
     }
 }
+
+#[test]
+fn run_exit_codes_follow_check() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").expect("write");
+    let out = dir.path().join("out");
+    let refused = kehu(&[
+        "run",
+        empty.to_str().expect("utf8"),
+        "--out",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "a refused file");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("kehu check"));
+    let customers_only = kehu(&[
+        "run",
+        RUN_FIXTURES[1],
+        "--out",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ]);
+    assert_eq!(customers_only.status.code(), Some(2), "no transactions");
+    assert!(String::from_utf8_lossy(&customers_only.stderr).contains("no transactions"));
+    let bad_format = kehu(&["run", RUN_FIXTURES[0], "--format", "pdf"]);
+    assert_eq!(bad_format.status.code(), Some(2));
+}

@@ -31,6 +31,9 @@ pub enum PipelineError {
     /// The configuration cannot be used.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// An input file was refused as a whole (the message says how to see why).
+    #[error("{0}")]
+    InputRefused(String),
     /// The run cannot start: no transactions, a file that does not exist, a bad option.
     #[error("{0}")]
     Input(String),

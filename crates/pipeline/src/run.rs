@@ -205,7 +205,7 @@ pub fn run(
         on_step(RunStep::Read, &path.display().to_string());
         let one = check_files(std::slice::from_ref(&path), &options, |_| {});
         if let Some(refused) = one.report.refused.first() {
-            return Err(PipelineError::Input(format!(
+            return Err(PipelineError::InputRefused(format!(
                 "{} was refused: {} — run `kehu check {}` for the details",
                 path.display(),
                 refused.message,
