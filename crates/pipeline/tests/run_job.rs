@@ -61,6 +61,9 @@ fn every_customer_gets_one_label_per_scheme_and_totals_are_exact() {
     );
     for l in &labellings {
         assert_eq!(l.assigned.len(), result.customers, "{}", l.scheme.id);
+        let codes: std::collections::BTreeSet<&str> =
+            l.labels.iter().map(|x| x.code.as_str()).collect();
+        assert_eq!(codes.len(), l.labels.len(), "{}: label codes are unique", l.scheme.id);
         assert_eq!(l.counts().iter().sum::<u64>(), result.customers as u64);
         let revenue: i128 = result
             .segments
@@ -78,6 +81,31 @@ fn every_customer_gets_one_label_per_scheme_and_totals_are_exact() {
     assert_eq!(lifecycle.counts()[0], 3, "potential");
     let csv = String::from_utf8(bytes(dir.path(), "segments.csv")).expect("utf8");
     assert!(csv.contains("rfm_segment,none,Not applicable,3,"), "{csv}");
+}
+
+#[test]
+fn every_scheme_and_fixed_label_code_is_documented() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let result = run_into(all_fixtures(), dir.path(), None);
+    let docs = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemes.md"),
+    )
+    .expect("docs/schemes.md");
+    let data_valued = ["category_preference", "gender_group", "region_group", "age_band"];
+    for l in result.labellings() {
+        assert!(docs.contains(&format!("`{}`", l.scheme.id)), "{}", l.scheme.id);
+        if data_valued.contains(&l.scheme.id.as_str()) {
+            continue;
+        }
+        for label in &l.labels {
+            assert!(
+                docs.contains(&format!("`{}`", label.code)),
+                "{}: {}",
+                l.scheme.id,
+                label.code
+            );
+        }
+    }
 }
 
 #[test]

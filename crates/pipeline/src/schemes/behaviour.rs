@@ -143,8 +143,11 @@ fn by_value(
     notes: Vec<Note>,
 ) -> SchemeOutcome {
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    // Values standing for an extra label (`mixed`) are that label, not a group of their own.
     for v in values.iter().flatten() {
-        *counts.entry(v.as_str()).or_default() += 1;
+        if !extra.iter().any(|e| e.0 == v.as_str()) {
+            *counts.entry(v.as_str()).or_default() += 1;
+        }
     }
     let mut ranked: Vec<(&str, u64)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
