@@ -63,7 +63,12 @@ fn every_customer_gets_one_label_per_scheme_and_totals_are_exact() {
         assert_eq!(l.assigned.len(), result.customers, "{}", l.scheme.id);
         let codes: std::collections::BTreeSet<&str> =
             l.labels.iter().map(|x| x.code.as_str()).collect();
-        assert_eq!(codes.len(), l.labels.len(), "{}: label codes are unique", l.scheme.id);
+        assert_eq!(
+            codes.len(),
+            l.labels.len(),
+            "{}: label codes are unique",
+            l.scheme.id
+        );
         assert_eq!(l.counts().iter().sum::<u64>(), result.customers as u64);
         let revenue: i128 = result
             .segments
@@ -91,9 +96,18 @@ fn every_scheme_and_fixed_label_code_is_documented() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/schemes.md"),
     )
     .expect("docs/schemes.md");
-    let data_valued = ["category_preference", "gender_group", "region_group", "age_band"];
+    let data_valued = [
+        "category_preference",
+        "gender_group",
+        "region_group",
+        "age_band",
+    ];
     for l in result.labellings() {
-        assert!(docs.contains(&format!("`{}`", l.scheme.id)), "{}", l.scheme.id);
+        assert!(
+            docs.contains(&format!("`{}`", l.scheme.id)),
+            "{}",
+            l.scheme.id
+        );
         if data_valued.contains(&l.scheme.id.as_str()) {
             continue;
         }
@@ -245,4 +259,63 @@ proptest! {
             prop_assert_eq!(bytes(&reference, f), bytes(&out, f), "{}", f);
         }
     }
+}
+
+fn customer_table(dir: &Path) -> arrow::array::RecordBatch {
+    let file = std::fs::File::open(dir.join("customers.parquet")).expect("parquet");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("reader")
+        .build()
+        .expect("build");
+    let batches: Vec<_> = reader.map(|b| b.expect("batch")).collect();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).expect("concat")
+}
+
+fn column_text(batch: &arrow::array::RecordBatch, name: &str) -> Vec<String> {
+    let col = batch.column_by_name(name).expect("column");
+    (0..batch.num_rows())
+        .map(|i| arrow::util::display::array_value_to_string(col, i).expect("value"))
+        .collect()
+}
+
+#[test]
+fn fixed_bins_and_renamed_labels_follow_the_config() {
+    let config = parse_config(
+        "[rfm]\nmethod = \"bins\"\nr_edges = [30, 90, 180, 365]\n[schemes.rfm8.labels.important_value]\nzh = \"钻石客户\"\n",
+        "kehu.toml",
+    )
+    .expect("config");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut req = request(all_fixtures(), dir.path(), config, None);
+    req.lang = Lang::Zh;
+    let result = run(&req, |_, _| {}).expect("run");
+    let table = customer_table(dir.path());
+    let recency = column_text(&table, "recency_days");
+    let r = column_text(&table, "r_score");
+    for (days, score) in recency.iter().zip(&r) {
+        let expected = match days.parse::<f64>() {
+            Ok(d) if d <= 30.0 => "5",
+            Ok(d) if d <= 90.0 => "4",
+            Ok(d) if d <= 180.0 => "3",
+            Ok(d) if d <= 365.0 => "2",
+            Ok(_) => "1",
+            Err(_) => "",
+        };
+        assert_eq!(score, expected, "recency {days}");
+    }
+    let renamed = result
+        .segments
+        .iter()
+        .find(|s| s.scheme == "rfm8" && s.label == "important_value")
+        .expect("row");
+    assert_eq!(renamed.name, "钻石客户");
+    let other = result
+        .segments
+        .iter()
+        .find(|s| s.scheme == "rfm8" && s.label == "general_value")
+        .expect("row");
+    assert_eq!(
+        other.name, "一般价值客户",
+        "unrenamed labels keep the shipped name"
+    );
 }
