@@ -160,7 +160,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Input files (transactions, and optionally customers and feedback; the kind of each is
-    /// detected from its headers). When given, they replace the config's [[sources]].
+    /// detected from its headers). When given, they replace the config's `[[sources]]`.
     pub files: Vec<PathBuf>,
     /// The config file (default: ./kehu.toml when it exists, else the built-in defaults).
     #[arg(short, long, value_name = "kehu.toml")]
