@@ -49,7 +49,7 @@ pub fn run(args: &InitArgs, lang: Lang) -> anyhow::Result<Outcome> {
                     r.encoding,
                     r.delimiter
                         .as_ref()
-                        .map(|d| format!(", delimiter {d}"))
+                        .map(|d| format!(", delimiter \"{d}\""))
                         .unwrap_or_default(),
                     r.rows_seen
                 ),
