@@ -8,11 +8,13 @@
 //!   the generic splits every tiering scheme is built from.
 //! - [`first_matching_rule`]: named RFM segments from score ranges, first match wins.
 //! - [`LifecycleParams::stage`]: lifecycle stages with rhythm-relative thresholds.
+//! - [`btyd`]: the customer-base models (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, CLV).
 //!
 //! Invariants: results depend only on the values (never on their order in memory beyond the
 //! documented tie rule), and every input gets exactly one output.
 
 mod bands;
+pub mod btyd;
 mod lifecycle;
 mod rfm_scores;
 mod score_rules;

@@ -1,0 +1,164 @@
+//! The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+//!
+//! While active a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after each
+//! purchase they drop out with probability p ~ Beta(a, b). Formulas: `docs/models.md`.
+
+use super::history::{Patterns, RepeatHistory};
+use super::hypergeometric::ln_hyp2f1;
+use super::likelihood::{LikelihoodModel, ordered_sum};
+use super::process::{PurchaseProcess, poisson_gamma_pmf_tail};
+use super::real::{Real, log_add_exp};
+
+/// BG/NBD at given parameters. α is in the data's unit of time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BgNbd {
+    pub r: f64,
+    pub alpha: f64,
+    pub a: f64,
+    pub b: f64,
+}
+
+impl LikelihoodModel<4> for BgNbd {
+    const NAME: &'static str = "BG/NBD";
+    const PARAMETERS: [&'static str; 4] = ["r", "alpha", "a", "b"];
+    const SCALED: [bool; 4] = [false, true, false, false];
+    type Data = Patterns;
+
+    fn log_likelihood<R: Real>(params: [R; 4], data: &Patterns) -> R {
+        let [r, alpha, a, b] = params;
+        let base = (a + b).ln_gamma() - b.ln_gamma() - r.ln_gamma() + r * alpha.ln();
+        let ln_a = a.ln();
+        // Everything that depends on x alone, once per x.
+        let by_frequency: Vec<(R, R, R)> = (0..=data.max_frequency)
+            .map(|x| {
+                let x = f64::from(x);
+                let common = (r + x).ln_gamma() + (b + x).ln_gamma() - (a + b + x).ln_gamma();
+                let drop = if x > 0.0 {
+                    ln_a - (b + (x - 1.0)).ln()
+                } else {
+                    R::constant(0.0)
+                };
+                (common + base, drop, r + x)
+            })
+            .collect();
+        ordered_sum(data.len(), |i| {
+            let x = data.frequency[i];
+            let (common, drop, rx) = by_frequency[x as usize];
+            let still = -(rx * (alpha + data.age[i]).ln());
+            let ll = if x > 0 {
+                log_add_exp(still, drop - rx * (alpha + data.recency[i]).ln())
+            } else {
+                still
+            };
+            (common + ll) * data.weight[i]
+        })
+    }
+
+    fn unscaled_log_likelihood(scaled: f64, data: &Patterns, scale: f64) -> f64 {
+        scaled - repeat_purchases(data) * scale.ln()
+    }
+
+    fn starts() -> Vec<[f64; 4]> {
+        vec![
+            [1.0, 1.0, 1.0, 1.0],
+            [0.3, 0.3, 0.7, 2.5],
+            [2.0, 2.0, 0.5, 5.0],
+        ]
+    }
+
+    fn from_parameters([r, alpha, a, b]: [f64; 4]) -> Self {
+        Self { r, alpha, a, b }
+    }
+}
+
+/// Σ weight·x: how the LL shifts when time is rescaled.
+pub(crate) fn repeat_purchases(data: &Patterns) -> f64 {
+    data.frequency
+        .iter()
+        .zip(&data.weight)
+        .map(|(&x, w)| f64::from(x) * w)
+        .sum()
+}
+
+impl BgNbd {
+    pub fn parameters(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.a, self.b]
+    }
+
+    /// ln P(alive)/(1 − P(alive)) with a sign flip: ln of the odds of having dropped out.
+    fn log_odds_dead(&self, h: &RepeatHistory) -> Option<f64> {
+        let x = f64::from(h.frequency);
+        (h.frequency > 0).then(|| {
+            self.a.ln() - (self.b + x - 1.0).ln()
+                + (self.r + x) * ((self.alpha + h.age).ln() - (self.alpha + h.recency).ln())
+        })
+    }
+}
+
+impl PurchaseProcess for BgNbd {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn log_likelihood(&self, h: &RepeatHistory) -> f64 {
+        <Self as LikelihoodModel<4>>::log_likelihood(self.parameters(), &Patterns::new(&[*h], 1.0))
+    }
+
+    fn probability_alive(&self, h: &RepeatHistory) -> f64 {
+        self.log_odds_dead(h).map_or(1.0, |d| 1.0 / (1.0 + d.exp()))
+    }
+
+    fn expected_purchases(&self, horizon: f64, h: &RepeatHistory) -> Option<f64> {
+        if horizon <= 0.0 {
+            return Some(0.0);
+        }
+        let Self { r, alpha, a, b } = *self;
+        let x = f64::from(h.frequency);
+        let z = horizon / (alpha + h.age + horizon);
+        let ln_f = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z)?;
+        let ln_power = (r + x) * (-z).ln_1p();
+        // 1 − (1−z)^(r+x)·₂F₁ = −expm1(ln …), exact near 0.
+        let bracket = -(ln_power + ln_f).exp_m1();
+        Some(self.probability_alive(h) * (a + b + x - 1.0) / (a - 1.0) * bracket)
+    }
+
+    fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {
+        let alive = self.probability_alive(h);
+        let x = f64::from(h.frequency);
+        let quiet = ((self.alpha + h.age) / (self.alpha + h.age + horizon)).powf(self.r + x);
+        1.0 - alive + alive * quiet
+    }
+
+    fn rate_posterior(&self, h: &RepeatHistory) -> (f64, f64) {
+        (self.r + f64::from(h.frequency), self.alpha + h.age)
+    }
+
+    fn expected_purchases_unconditional(&self, t: f64) -> Option<f64> {
+        let Self { r, alpha, a, b } = *self;
+        let z = t / (alpha + t);
+        let ln_f = ln_hyp2f1(r, b, a + b - 1.0, z)?;
+        let bracket = -(r * (-z).ln_1p() + ln_f).exp_m1();
+        Some((a + b - 1.0) / (a - 1.0) * bracket)
+    }
+
+    fn probability_of_purchases(&self, n: u32, t: f64) -> f64 {
+        let Self { r, alpha, a, b } = *self;
+        let n_f = f64::from(n);
+        let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
+        let ln_ab = ln_beta(a, b);
+        let p = alpha / (alpha + t);
+        let ln_nbd = ln_gamma(r + n_f) - ln_gamma(r) - ln_gamma(n_f + 1.0)
+            + r * p.ln()
+            + n_f * (1.0 - p).ln();
+        let still = (ln_beta(a, b + n_f) - ln_ab + ln_nbd).exp();
+        if n == 0 {
+            return still;
+        }
+        let dropped = (ln_beta(a + 1.0, b + n_f - 1.0) - ln_ab).exp();
+        still + dropped * poisson_gamma_pmf_tail(r, p, n)
+    }
+}
+
+fn ln_gamma(x: f64) -> f64 {
+    statrs::function::gamma::ln_gamma(x)
+}

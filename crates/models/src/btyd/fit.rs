@@ -1,0 +1,434 @@
+//! Maximum-likelihood fitting shared by every model: L-BFGS (argmin) on log-parameters with
+//! exact gradients, several starting points, Nelder–Mead as the fallback, a warm start on a
+//! subsample for large data, and standard errors from the observed information.
+
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::neldermead::NelderMead;
+use argmin::solver::quasinewton::LBFGS;
+
+use super::bgnbd::BgNbd;
+use super::error::ModelError;
+use super::gamma_gamma::GammaGamma;
+use super::history::{
+    Patterns, RepeatHistory, SpendHistory, SpendPatterns, validate_histories, validate_spends,
+};
+use super::likelihood::LikelihoodModel;
+use super::mbgnbd::MbgNbd;
+use super::pareto_nbd::ParetoNbd;
+use super::real::Dual;
+
+/// How a model is fitted. The defaults suit every data size; nothing here is random.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitOptions {
+    /// Most L-BFGS iterations per start.
+    pub max_iterations: u64,
+    /// With more distinct rows than this, the starting points are first fitted on an evenly
+    /// spaced subsample of about this many rows, and only the best is refined on all rows.
+    pub subsample_rows: usize,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        Self {
+            max_iterations: 400,
+            subsample_rows: 40_000,
+        }
+    }
+}
+
+/// A fitted model and what the fit found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fit<M> {
+    pub model: M,
+    /// "BG/NBD", "Pareto/NBD", ….
+    pub name: &'static str,
+    pub parameter_names: Vec<&'static str>,
+    pub parameters: Vec<f64>,
+    /// From the inverse of the observed information; `None` when it is not positive definite
+    /// (a flat or degenerate likelihood).
+    pub standard_errors: Option<Vec<f64>>,
+    /// Σ over customers of ln L, in the data's own units (the convention of the papers).
+    pub log_likelihood: f64,
+    pub customers: usize,
+    pub distinct_rows: usize,
+    /// Iterations of the final optimisation.
+    pub iterations: u64,
+    /// Largest |∂(mean ln L)/∂ ln θ| at the result.
+    pub gradient_norm: f64,
+    /// The gradient norm is below 1e-5.
+    pub converged: bool,
+    /// Starting points tried, and how many of them reached the best likelihood (within 1e-6
+    /// per customer): a lone winner is a sign of a difficult surface.
+    pub starts: usize,
+    pub starts_agreeing: usize,
+    /// "L-BFGS" or "Nelder-Mead" (the fallback).
+    pub optimiser: &'static str,
+}
+
+/// Fits BG/NBD to calibration-period histories.
+pub fn fit_bg_nbd(
+    histories: &[RepeatHistory],
+    options: &FitOptions,
+) -> Result<Fit<BgNbd>, ModelError> {
+    fit_purchases(histories, options)
+}
+
+/// Fits MBG/NBD to calibration-period histories.
+pub fn fit_mbg_nbd(
+    histories: &[RepeatHistory],
+    options: &FitOptions,
+) -> Result<Fit<MbgNbd>, ModelError> {
+    fit_purchases(histories, options)
+}
+
+/// Fits Pareto/NBD to calibration-period histories.
+pub fn fit_pareto_nbd(
+    histories: &[RepeatHistory],
+    options: &FitOptions,
+) -> Result<Fit<ParetoNbd>, ModelError> {
+    fit_purchases(histories, options)
+}
+
+/// Fits the Gamma-Gamma spend model to repeat buyers (x ≥ 1, z̄ > 0).
+pub fn fit_gamma_gamma(
+    spends: &[SpendHistory],
+    options: &FitOptions,
+) -> Result<Fit<GammaGamma>, ModelError> {
+    validate_spends(spends)?;
+    let scale = mean(spends.iter().map(|s| s.mean_spend));
+    let data = SpendPatterns::new(spends, scale);
+    maximise::<GammaGamma, 3>(&data, data.len(), spends.len(), scale, options)
+}
+
+fn fit_purchases<M: LikelihoodModel<4, Data = Patterns>>(
+    histories: &[RepeatHistory],
+    options: &FitOptions,
+) -> Result<Fit<M>, ModelError> {
+    validate_histories(histories)?;
+    // Times are divided by the mean age so that every start is on the data's scale.
+    let scale = mean(histories.iter().map(|h| h.age));
+    let scale = if scale > 0.0 { scale } else { 1.0 };
+    let data = Patterns::new(histories, scale);
+    maximise::<M, 4>(&data, data.len(), histories.len(), scale, options)
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { 1.0 } else { sum / n as f64 }
+}
+
+/// Rows that can be thinned for a warm start.
+pub(crate) trait Thinnable: Sized {
+    fn every(&self, step: usize) -> Self;
+}
+
+impl Thinnable for Patterns {
+    fn every(&self, step: usize) -> Self {
+        Patterns::every(self, step)
+    }
+}
+
+impl Thinnable for SpendPatterns {
+    fn every(&self, step: usize) -> Self {
+        let pick = |v: &[f64]| v.iter().step_by(step).copied().collect::<Vec<_>>();
+        let weight = pick(&self.weight);
+        Self {
+            frequency: self.frequency.iter().step_by(step).copied().collect(),
+            mean_spend: pick(&self.mean_spend),
+            customers: weight.iter().sum(),
+            weight,
+        }
+    }
+}
+
+/// −(mean ln L) as a function of ln θ, for argmin.
+struct Objective<'a, M: LikelihoodModel<N>, const N: usize> {
+    data: &'a M::Data,
+    customers: f64,
+}
+
+impl<M: LikelihoodModel<N>, const N: usize> Objective<'_, M, N> {
+    fn natural(theta: &[f64]) -> [f64; N] {
+        std::array::from_fn(|i| theta[i].exp())
+    }
+
+    fn gradient_at(&self, theta: &[f64]) -> [f64; N] {
+        let p = Self::natural(theta);
+        let duals: [Dual<N>; N] = std::array::from_fn(|i| Dual::variable(p[i], i, p[i]));
+        let ll = M::log_likelihood(duals, self.data);
+        ll.gradient.map(|g| -g / self.customers)
+    }
+}
+
+impl<M: LikelihoodModel<N>, const N: usize> CostFunction for Objective<'_, M, N> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, theta: &Vec<f64>) -> Result<f64, argmin::core::Error> {
+        let ll = M::log_likelihood(Self::natural(theta), self.data);
+        if ll.is_finite() {
+            Ok(-ll / self.customers)
+        } else {
+            Err(argmin::core::Error::msg(
+                "the likelihood is not finite here",
+            ))
+        }
+    }
+}
+
+impl<M: LikelihoodModel<N>, const N: usize> Gradient for Objective<'_, M, N> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, theta: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
+        let g = self.gradient_at(theta);
+        if g.iter().all(|v| v.is_finite()) {
+            Ok(g.to_vec())
+        } else {
+            Err(argmin::core::Error::msg("the gradient is not finite here"))
+        }
+    }
+}
+
+/// One optimisation from `start` (ln θ): L-BFGS, or Nelder–Mead when L-BFGS fails.
+struct Run {
+    theta: Vec<f64>,
+    cost: f64,
+    iterations: u64,
+    optimiser: &'static str,
+}
+
+fn optimise<M: LikelihoodModel<N>, const N: usize>(
+    data: &M::Data,
+    customers: f64,
+    start: &[f64],
+    max_iterations: u64,
+) -> Result<Run, String> {
+    let objective = || Objective::<M, N> { data, customers };
+    let lbfgs = LBFGS::new(MoreThuenteLineSearch::new(), 7)
+        .with_tolerance_grad(1e-10)
+        .and_then(|s| s.with_tolerance_cost(1e-15));
+    let lbfgs_error = match lbfgs.and_then(|solver| {
+        Executor::new(objective(), solver)
+            .configure(|s| s.param(start.to_vec()).max_iters(max_iterations))
+            .timer(false)
+            .run()
+    }) {
+        Ok(result) => {
+            let state = result.state();
+            match state.get_best_param() {
+                Some(theta) if state.get_best_cost().is_finite() => {
+                    return Ok(Run {
+                        theta: theta.clone(),
+                        cost: state.get_best_cost(),
+                        iterations: state.get_iter(),
+                        optimiser: "L-BFGS",
+                    });
+                }
+                _ => "L-BFGS found no finite point".to_string(),
+            }
+        }
+        Err(e) => e.to_string(),
+    };
+    let simplex: Vec<Vec<f64>> = std::iter::once(start.to_vec())
+        .chain((0..N).map(|i| {
+            let mut v = start.to_vec();
+            v[i] += 0.5;
+            v
+        }))
+        .collect();
+    let solver = NelderMead::new(simplex)
+        .with_sd_tolerance(1e-12)
+        .map_err(|e| format!("{lbfgs_error}; Nelder-Mead: {e}"))?;
+    let result = Executor::new(objective(), solver)
+        .configure(|s| s.max_iters(max_iterations * 20))
+        .timer(false)
+        .run()
+        .map_err(|e| format!("{lbfgs_error}; Nelder-Mead: {e}"))?;
+    let state = result.state();
+    match state.get_best_param() {
+        Some(theta) if state.get_best_cost().is_finite() => Ok(Run {
+            theta: theta.clone(),
+            cost: state.get_best_cost(),
+            iterations: state.get_iter(),
+            optimiser: "Nelder-Mead",
+        }),
+        _ => Err(format!("{lbfgs_error}; Nelder-Mead found no finite point")),
+    }
+}
+
+fn maximise<M, const N: usize>(
+    data: &M::Data,
+    distinct_rows: usize,
+    customers: usize,
+    scale: f64,
+    options: &FitOptions,
+) -> Result<Fit<M>, ModelError>
+where
+    M: LikelihoodModel<N>,
+    M::Data: Thinnable,
+{
+    let weight = customers as f64;
+    let thinned;
+    let (search_data, search_weight) = if distinct_rows > options.subsample_rows.max(1) {
+        let step = distinct_rows.div_ceil(options.subsample_rows.max(1));
+        thinned = data.every(step);
+        // Weights of the thinned rows sum to about customers/step.
+        (&thinned, weight / step as f64)
+    } else {
+        (data, weight)
+    };
+    let starts = M::starts();
+    let mut failures = Vec::new();
+    let mut runs = Vec::new();
+    for start in &starts {
+        let theta: Vec<f64> = start.iter().map(|v| v.ln()).collect();
+        match optimise::<M, N>(search_data, search_weight, &theta, options.max_iterations) {
+            Ok(run) => runs.push(run),
+            Err(e) => failures.push(e),
+        }
+    }
+    let fail = |reason: String| ModelError::FitFailed {
+        model: M::NAME,
+        starts: starts.len(),
+        reason,
+    };
+    // The best run; ties go to the earlier start, so the choice is deterministic.
+    let best_cost = runs.iter().map(|r| r.cost).fold(f64::INFINITY, f64::min);
+    let starts_agreeing = runs.iter().filter(|r| r.cost - best_cost < 1e-6).count();
+    let Some(best) = runs.into_iter().find(|r| r.cost == best_cost) else {
+        return Err(fail(failures.join("; ")));
+    };
+    let best = if std::ptr::eq(search_data, data) {
+        best
+    } else {
+        optimise::<M, N>(data, weight, &best.theta, options.max_iterations).map_err(fail)?
+    };
+    let objective = Objective::<M, N> {
+        data,
+        customers: weight,
+    };
+    let gradient_norm = objective
+        .gradient_at(&best.theta)
+        .iter()
+        .fold(0.0_f64, |m, g| m.max(g.abs()));
+    let scaled: [f64; N] = Objective::<M, N>::natural(&best.theta);
+    let standard_errors = standard_errors::<M, N>(data, scaled).map(|se| {
+        se.iter()
+            .zip(M::SCALED)
+            .map(|(s, is_scaled)| if is_scaled { s * scale } else { *s })
+            .collect()
+    });
+    let parameters: [f64; N] = std::array::from_fn(|i| {
+        if M::SCALED[i] {
+            scaled[i] * scale
+        } else {
+            scaled[i]
+        }
+    });
+    let log_likelihood = M::unscaled_log_likelihood(-best.cost * weight, data, scale);
+    Ok(Fit {
+        model: M::from_parameters(parameters),
+        name: M::NAME,
+        parameter_names: M::PARAMETERS.to_vec(),
+        parameters: parameters.to_vec(),
+        standard_errors,
+        log_likelihood,
+        customers,
+        distinct_rows,
+        iterations: best.iterations,
+        gradient_norm,
+        converged: gradient_norm < 1e-5,
+        starts: starts.len(),
+        starts_agreeing,
+        optimiser: best.optimiser,
+    })
+}
+
+/// √diag of the inverse observed information, −∂²ln L/∂θ∂θᵀ in natural parameters, from
+/// central differences of the exact gradient.
+fn standard_errors<M: LikelihoodModel<N>, const N: usize>(
+    data: &M::Data,
+    at: [f64; N],
+) -> Option<Vec<f64>> {
+    let gradient = |p: [f64; N]| -> [f64; N] {
+        let duals: [Dual<N>; N] = std::array::from_fn(|i| Dual::variable(p[i], i, 1.0));
+        M::log_likelihood(duals, data).gradient
+    };
+    let mut information = [[0.0; N]; N];
+    for j in 0..N {
+        let h = 1e-5 * at[j];
+        let (mut up, mut down) = (at, at);
+        up[j] += h;
+        down[j] -= h;
+        let (gu, gd) = (gradient(up), gradient(down));
+        for i in 0..N {
+            information[i][j] = -(gu[i] - gd[i]) / (2.0 * h);
+        }
+    }
+    for i in 0..N {
+        for j in 0..i {
+            let m = 0.5 * (information[i][j] + information[j][i]);
+            information[i][j] = m;
+            information[j][i] = m;
+        }
+    }
+    let covariance = invert(information)?;
+    (0..N)
+        .map(|i| {
+            let v = covariance[i][i];
+            (v > 0.0 && v.is_finite()).then(|| v.sqrt())
+        })
+        .collect()
+}
+
+/// Gauss–Jordan inverse with partial pivoting (N ≤ 4: a linear-algebra crate is not worth its
+/// compile time here). `None` for a singular matrix.
+fn invert<const N: usize>(mut m: [[f64; N]; N]) -> Option<[[f64; N]; N]> {
+    let mut inverse = [[0.0; N]; N];
+    for (i, row) in inverse.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    for col in 0..N {
+        let pivot = (col..N).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+        if m[pivot][col].abs() < 1e-300 {
+            return None;
+        }
+        m.swap(col, pivot);
+        inverse.swap(col, pivot);
+        let d = m[col][col];
+        for k in 0..N {
+            m[col][k] /= d;
+            inverse[col][k] /= d;
+        }
+        for row in 0..N {
+            if row != col {
+                let f = m[row][col];
+                for k in 0..N {
+                    m[row][k] -= f * m[col][k];
+                    inverse[row][k] -= f * inverse[col][k];
+                }
+            }
+        }
+    }
+    Some(inverse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverts_a_matrix() {
+        let m = [[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]];
+        let inv = invert(m).expect("regular");
+        for i in 0..3 {
+            for j in 0..3 {
+                let p: f64 = (0..3).map(|k| m[i][k] * inv[k][j]).sum();
+                assert!((p - if i == j { 1.0 } else { 0.0 }).abs() < 1e-14);
+            }
+        }
+        assert!(invert([[1.0, 2.0], [2.0, 4.0]]).is_none());
+    }
+}

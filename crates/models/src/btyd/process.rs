@@ -1,0 +1,59 @@
+//! What every purchase model predicts for a customer: the interface the pipeline, the CLV and
+//! the backtest use, whichever model was fitted.
+
+use super::history::RepeatHistory;
+
+/// Predictions of a purchase model (BG/NBD, MBG/NBD, Pareto/NBD) at fixed parameters, in the
+/// time unit the model was fitted in.
+pub trait PurchaseProcess: Sync {
+    /// "BG/NBD", "MBG/NBD", "Pareto/NBD".
+    fn name(&self) -> &'static str;
+
+    /// ln L of one customer's history (the fitted criterion, summed over customers).
+    fn log_likelihood(&self, h: &RepeatHistory) -> f64;
+
+    /// P(the customer is still active at the end of the calibration period).
+    fn probability_alive(&self, h: &RepeatHistory) -> f64;
+
+    /// E[number of purchases in the next `horizon`], given the history (conditional
+    /// expectation). `None` only where the parameters make it undefined (BG/NBD with
+    /// a + b ≤ 1 for a customer without repeat purchases); never NaN or negative.
+    fn expected_purchases(&self, horizon: f64, h: &RepeatHistory) -> Option<f64>;
+
+    /// P(no purchase in the next `horizon`), given the history.
+    fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64;
+
+    /// E[X(t)]: expected repeat purchases of a new customer in their first `t` (the tracking
+    /// curve). `None` where the parameters make it undefined.
+    fn expected_purchases_unconditional(&self, t: f64) -> Option<f64>;
+
+    /// Shape and rate of the gamma posterior of the purchase rate λ of a customer who is still
+    /// active: (r + x, α + T) in all three models.
+    fn rate_posterior(&self, h: &RepeatHistory) -> (f64, f64);
+
+    /// The median time to the next purchase if the customer is still active: the t with
+    /// P(no purchase in t | alive) = 1/2.
+    fn median_wait_if_alive(&self, h: &RepeatHistory) -> f64 {
+        let (shape, rate) = self.rate_posterior(h);
+        rate * (std::f64::consts::LN_2 / shape).exp_m1()
+    }
+
+    /// P(X(t) = n): the chance that a new customer makes exactly n repeat purchases in `t`.
+    fn probability_of_purchases(&self, n: u32, t: f64) -> f64;
+}
+
+/// P(N ≥ n) for N negative binomial with shape r and success probability p (the Poisson–gamma
+/// mixture of a customer who never drops out): 1 − Σ_{j<n} Γ(r+j)/(Γ(r) j!) p^r (1−p)^j.
+pub(crate) fn poisson_gamma_pmf_tail(r: f64, p: f64, n: u32) -> f64 {
+    let ln_q = (1.0 - p).ln();
+    let mut ln_term = r * p.ln();
+    let mut below = 0.0;
+    for j in 0..n {
+        let j = f64::from(j);
+        if j > 0.0 {
+            ln_term += (r + j - 1.0).ln() - j.ln() + ln_q;
+        }
+        below += ln_term.exp();
+    }
+    (1.0 - below).max(0.0)
+}
