@@ -115,10 +115,10 @@ impl PurchaseProcess for BgNbd {
         let Self { r, alpha, a, b } = *self;
         let x = f64::from(h.frequency);
         let z = horizon / (alpha + h.age + horizon);
-        let ln_f = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z)?;
-        let ln_power = (r + x) * (-z).ln_1p();
+        let ln_one_minus_z = ((alpha + h.age) / (alpha + h.age + horizon)).ln();
+        let ln_term = ln_power_times_hyp2f1(r + x, b + x, a + b + x - 1.0, z, ln_one_minus_z)?;
         // 1 − (1−z)^(r+x)·₂F₁ = −expm1(ln …), exact near 0.
-        let bracket = -(ln_power + ln_f).exp_m1();
+        let bracket = -ln_term.exp_m1();
         Some(self.probability_alive(h) * (a + b + x - 1.0) / (a - 1.0) * bracket)
     }
 
@@ -136,9 +136,8 @@ impl PurchaseProcess for BgNbd {
     fn expected_purchases_unconditional(&self, t: f64) -> Option<f64> {
         let Self { r, alpha, a, b } = *self;
         let z = t / (alpha + t);
-        let ln_f = ln_hyp2f1(r, b, a + b - 1.0, z)?;
-        let bracket = -(r * (-z).ln_1p() + ln_f).exp_m1();
-        Some((a + b - 1.0) / (a - 1.0) * bracket)
+        let ln_term = ln_power_times_hyp2f1(r, b, a + b - 1.0, z, (alpha / (alpha + t)).ln())?;
+        Some((a + b - 1.0) / (a - 1.0) * -ln_term.exp_m1())
     }
 
     fn probability_of_purchases(&self, n: u32, t: f64) -> f64 {
@@ -156,6 +155,24 @@ impl PurchaseProcess for BgNbd {
         }
         let dropped = (ln_beta(a + 1.0, b + n_f - 1.0) - ln_ab).exp();
         still + dropped * poisson_gamma_pmf_tail(r, p, n)
+    }
+}
+
+/// ln[(1−z)^p · ₂F₁(p, q; c; z)] given ln(1−z), by Euler's transformation
+/// (1−z)^(c−p−q)·₂F₁(c−p, c−q; c; z) when its parameters allow (its series is much shorter for
+/// heavy buyers and long horizons), else directly.
+pub(crate) fn ln_power_times_hyp2f1(
+    p: f64,
+    q: f64,
+    c: f64,
+    z: f64,
+    ln_one_minus_z: f64,
+) -> Option<f64> {
+    if c - p > -1.0 && c - q > -1.0 {
+        let ln_f = ln_hyp2f1(c - p, c - q, c, z)?;
+        Some((c - q) * ln_one_minus_z + ln_f)
+    } else {
+        Some(p * ln_one_minus_z + ln_hyp2f1(p, q, c, z)?)
     }
 }
 

@@ -96,8 +96,10 @@ pub fn fit_gamma_gamma(
     options: &FitOptions,
 ) -> Result<Fit<GammaGamma>, ModelError> {
     validate_spends(spends)?;
-    let scale = mean(spends.iter().map(|s| s.mean_spend));
-    let data = SpendPatterns::new(spends, scale);
+    // Spends are divided by their mean so that every start is on the data's scale.
+    let mut data = SpendPatterns::new(spends, 1.0);
+    let scale = data.mean_spend();
+    data.rescale(scale);
     maximise::<GammaGamma, 3>(&data, data.len(), spends.len(), scale, options)
 }
 
@@ -107,15 +109,11 @@ fn fit_purchases<M: LikelihoodModel<4, Data = Patterns>>(
 ) -> Result<Fit<M>, ModelError> {
     validate_histories(histories)?;
     // Times are divided by the mean age so that every start is on the data's scale.
-    let scale = mean(histories.iter().map(|h| h.age));
+    let mut data = Patterns::new(histories, 1.0);
+    let scale = data.mean_age();
     let scale = if scale > 0.0 { scale } else { 1.0 };
-    let data = Patterns::new(histories, scale);
+    data.rescale(scale);
     maximise::<M, 4>(&data, data.len(), histories.len(), scale, options)
-}
-
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 { 1.0 } else { sum / n as f64 }
 }
 
 /// Rows that can be thinned for a warm start.

@@ -111,6 +111,23 @@ impl Patterns {
         self.frequency.len()
     }
 
+    /// Weighted mean age, summed in the sorted order (so it does not depend on input order).
+    pub fn mean_age(&self) -> f64 {
+        let total: f64 = self.weight.iter().sum();
+        self.age
+            .iter()
+            .zip(&self.weight)
+            .map(|(a, w)| a * w)
+            .sum::<f64>()
+            / total
+    }
+
+    /// Divides every time by `scale`.
+    pub fn rescale(&mut self, scale: f64) {
+        self.recency.iter_mut().for_each(|t| *t /= scale);
+        self.age.iter_mut().for_each(|t| *t /= scale);
+    }
+
     /// Every `step`-th row (weights kept): a deterministic subsample for a warm start.
     pub fn every(&self, step: usize) -> Self {
         let pick = |v: &[f64]| v.iter().step_by(step).copied().collect::<Vec<_>>();
@@ -175,6 +192,22 @@ impl SpendPatterns {
 
     pub fn len(&self) -> usize {
         self.frequency.len()
+    }
+
+    /// Weighted mean of z̄, summed in the sorted order.
+    pub fn mean_spend(&self) -> f64 {
+        let total: f64 = self.weight.iter().sum();
+        self.mean_spend
+            .iter()
+            .zip(&self.weight)
+            .map(|(z, w)| z * w)
+            .sum::<f64>()
+            / total
+    }
+
+    /// Divides every z̄ by `scale`.
+    pub fn rescale(&mut self, scale: f64) {
+        self.mean_spend.iter_mut().for_each(|z| *z /= scale);
     }
 }
 

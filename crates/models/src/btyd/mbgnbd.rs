@@ -1,9 +1,8 @@
 //! The MBG/NBD model (Batislam, Denizel & Filiztekin 2007): the BG/NBD where a customer can
 //! also drop out right after the first purchase, so one-time buyers are not all alive.
 
-use super::bgnbd::repeat_purchases;
+use super::bgnbd::{ln_power_times_hyp2f1, repeat_purchases};
 use super::history::{Patterns, RepeatHistory};
-use super::hypergeometric::ln_hyp2f1;
 use super::likelihood::{LikelihoodModel, ordered_sum};
 use super::process::{PurchaseProcess, poisson_gamma_pmf_tail};
 use super::real::{Real, softplus};
@@ -89,8 +88,9 @@ impl PurchaseProcess for MbgNbd {
         let Self { r, alpha, a, b } = *self;
         let x = f64::from(h.frequency);
         let z = horizon / (alpha + h.age + horizon);
-        let ln_f = ln_hyp2f1(r + x, b + x + 1.0, a + b + x, z)?;
-        let bracket = -((r + x) * (-z).ln_1p() + ln_f).exp_m1();
+        let ln_one_minus_z = ((alpha + h.age) / (alpha + h.age + horizon)).ln();
+        let ln_term = ln_power_times_hyp2f1(r + x, b + x + 1.0, a + b + x, z, ln_one_minus_z)?;
+        let bracket = -ln_term.exp_m1();
         Some(self.probability_alive(h) * (a + b + x) / (a - 1.0) * bracket)
     }
 
@@ -108,8 +108,8 @@ impl PurchaseProcess for MbgNbd {
     fn expected_purchases_unconditional(&self, t: f64) -> Option<f64> {
         let Self { r, alpha, a, b } = *self;
         let z = t / (alpha + t);
-        let ln_f = ln_hyp2f1(r, b + 1.0, a + b, z)?;
-        Some(b / (a - 1.0) * -(r * (-z).ln_1p() + ln_f).exp_m1())
+        let ln_term = ln_power_times_hyp2f1(r, b + 1.0, a + b, z, (alpha / (alpha + t)).ln())?;
+        Some(b / (a - 1.0) * -ln_term.exp_m1())
     }
 
     fn probability_of_purchases(&self, n: u32, t: f64) -> f64 {

@@ -8,7 +8,7 @@ use super::history::{Patterns, RepeatHistory};
 use super::hypergeometric::ln_hyp2f1;
 use super::likelihood::{LikelihoodModel, ordered_sum};
 use super::process::PurchaseProcess;
-use super::quadrature::gauss_legendre;
+use super::quadrature::{gauss_legendre, gauss_legendre_real};
 use super::real::{Real, log_add_exp, log_sub_exp};
 
 /// Pareto/NBD at given parameters. α and β are in the data's unit of time.
@@ -20,27 +20,66 @@ pub struct ParetoNbd {
     pub beta: f64,
 }
 
+/// Above this argument the ₂F₁ series of A0 is slow; A0 is integrated instead.
+const SERIES_UP_TO: f64 = 0.95;
+
 /// ln A0 of note 009 (eqs. 18–20): ln of the part of the likelihood where the customer died
 /// between t_x and T. `None` when t_x = T (that part is 0).
+///
+/// A0 = (r+s+x)·∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ (death at τ with no purchase after
+/// t_x). Note 009 writes it with ₂F₁ at z = |α−β|/(max(α,β)+t), summed here in Euler's form
+/// (one-signed, decreasing terms); when z is near 1 (extreme parameters, which an optimiser
+/// may visit) the integral itself is taken by Gauss–Legendre on panels growing geometrically
+/// from t_x, where the integrand is concentrated.
 fn ln_a0<R: Real>(params: [R; 4], x: f64, recency: f64, age: f64) -> Option<R> {
     if recency >= age {
         return None;
     }
     let [r, alpha, s, beta] = params;
     let rsx = r + s + x;
-    // Expand around the larger of α and β, so that the argument of ₂F₁ is in [0, 1).
+    let (big, small) = if alpha.value() >= beta.value() {
+        (alpha, beta)
+    } else {
+        (beta, alpha)
+    };
+    let z_at = |t: f64| (big - small) / (big + t);
+    if z_at(recency).value() > SERIES_UP_TO {
+        return Some(rsx.ln() + ln_death_integral(params, x, recency, age));
+    }
+    // ln[₂F₁(rsx, q; rsx+1; z)/(big+t)^rsx] with Euler: ₂F₁ = (1−z)^(1−q)·₂F₁(1, rsx+1−q; rsx+1; z),
+    // q = s+1 when α ≥ β, r+x when α < β.
+    let q = if alpha.value() >= beta.value() {
+        s + 1.0
+    } else {
+        r + x
+    };
     let ln_f = |t: f64| -> Option<R> {
-        if alpha.value() >= beta.value() {
-            let z = (alpha - beta) / (alpha + t);
-            Some(ln_hyp2f1(rsx, s + 1.0, rsx + 1.0, z)? - rsx * (alpha + t).ln())
-        } else {
-            let z = (beta - alpha) / (beta + t);
-            Some(ln_hyp2f1(rsx, r + x, rsx + 1.0, z)? - rsx * (beta + t).ln())
-        }
+        let ln_one_minus_z = ((small + t) / (big + t)).ln();
+        let ln_series = ln_hyp2f1(R::constant(1.0), rsx + 1.0 - q, rsx + 1.0, z_at(t))?;
+        Some((-q + 1.0) * ln_one_minus_z + ln_series - rsx * (big + t).ln())
     };
     Some(log_sub_exp(ln_f(recency)?, ln_f(age)?))
 }
 
+/// ln ∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ by quadrature (see [`ln_a0`]).
+fn ln_death_integral<R: Real>(params: [R; 4], x: f64, recency: f64, age: f64) -> R {
+    let [r, alpha, s, beta] = params;
+    let log_integrand = |tau: f64| -((r + x) * (alpha + tau).ln()) - (s + 1.0) * (beta + tau).ln();
+    let at_start = log_integrand(recency);
+    // The integrand falls by e over about 1/k from t_x.
+    let k =
+        (r.value() + x) / (alpha.value() + recency) + (s.value() + 1.0) / (beta.value() + recency);
+    let mut width = 0.25 / k;
+    let mut lo = recency;
+    let mut total = R::constant(0.0);
+    while lo < age {
+        let hi = (lo + width).min(age);
+        total = total + gauss_legendre_real(lo, hi, |tau| (log_integrand(tau) - at_start).exp());
+        lo = hi;
+        width *= 2.0;
+    }
+    at_start + total.ln()
+}
 /// ln L of one row, without the terms that depend on x alone.
 fn ln_bracket<R: Real>(params: [R; 4], x: f64, recency: f64, age: f64) -> R {
     let [r, alpha, s, beta] = params;

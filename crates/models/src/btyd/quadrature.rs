@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use super::real::Real;
+
 /// Nodes of the rule.
 const ORDER: usize = 32;
 
@@ -45,6 +47,15 @@ pub(crate) fn gauss_legendre(lo: f64, hi: f64, f: impl Fn(f64) -> f64) -> f64 {
         .iter()
         .map(|&(x, w)| w * f(mid + half * x))
         .sum::<f64>()
+}
+
+/// [`gauss_legendre`] for an integrand with derivatives (the variable of integration is data).
+pub(crate) fn gauss_legendre_real<R: Real>(lo: f64, hi: f64, f: impl Fn(f64) -> R) -> R {
+    let half = 0.5 * (hi - lo);
+    let mid = 0.5 * (hi + lo);
+    rule().iter().fold(R::constant(0.0), |sum, &(x, w)| {
+        sum + f(mid + half * x) * (w * half)
+    })
 }
 
 #[cfg(test)]
