@@ -27,6 +27,7 @@ mod merge;
 mod number_text;
 mod options;
 mod parquet_reader;
+mod plain_rows;
 mod profile;
 pub mod quarantine;
 mod row_validator;

@@ -59,8 +59,10 @@ const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 /// Reads a Parquet file.
 ///
 /// The header is the list of top-level column names; its location is `Location::Row { row: 0 }`
-/// (the schema, before row 1). Rows are read in parallel, one sink per row group in file
-/// order, each row located by its 1-based row number over the whole file. A row whose cells
+/// (the schema, before row 1). Rows are read in parallel, one sink per decoded batch (at most
+/// 65,536 rows; at least one sink per row group) in file order, each row located by its
+/// 1-based row number over the whole file. Sinks that judge rows column-wise
+/// ([`RowSink::plain_rows`]) get runs of plain rows as slices of the batch. A row whose cells
 /// are all null is sent as a blank.
 ///
 /// Cells: strings (also dictionary-encoded and view strings) → [`Cell::Text`] borrowed from
@@ -151,12 +153,40 @@ pub fn read_parquet<F: SinkFactory>(
         .par_iter()
         .enumerate()
         .map(|(i, &(first_row, declared))| {
-            let mut sink = factory.sink();
-            sink.reserve(usize::try_from(declared).unwrap_or(0));
-            read_row_group(path, &metadata, i, first_row, declared, &mut sink)?;
-            Ok(sink)
+            let batches = read_row_group(path, &metadata, i, first_row, declared)?;
+            // One sink per batch, in parallel: a file of one row group (pyarrow writes up to
+            // 1Mi rows in one) would otherwise be validated on one thread.
+            let mut firsts = Vec::with_capacity(batches.len());
+            let mut row = first_row;
+            for batch in &batches {
+                firsts.push(row);
+                row += batch.num_rows() as u64;
+            }
+            let sinks = batches
+                .par_iter()
+                .zip(firsts)
+                .map(|(batch, mut row)| {
+                    let mut sink = factory.sink();
+                    sink.reserve(batch.num_rows());
+                    // Arrays from a damaged file can hold out-of-range dictionary keys or
+                    // offsets that only panic when a value is read.
+                    guarded(path, || {
+                        send_batch(batch, &mut row, &mut String::new(), &mut sink);
+                        Ok::<(), std::convert::Infallible>(())
+                    })?;
+                    Ok(sink)
+                })
+                .collect::<Result<Vec<_>, ImportError>>()?;
+            Ok(if sinks.is_empty() {
+                vec![factory.sink()]
+            } else {
+                sinks
+            })
         })
-        .collect::<Result<Vec<_>, ImportError>>()?;
+        .collect::<Result<Vec<Vec<_>>, ImportError>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     Ok((factory, sinks, info))
 }
 
@@ -250,8 +280,7 @@ fn read_row_group(
     index: usize,
     first_row: u64,
     declared: u64,
-    sink: &mut impl RowSink,
-) -> Result<(), ImportError> {
+) -> Result<Vec<RecordBatch>, ImportError> {
     // Each thread opens its own handle: `File::try_clone` shares the seek position, and
     // parquet's `ChunkReader for File` seeks a clone.
     let file = open(path)?;
@@ -261,20 +290,15 @@ fn read_row_group(
             .with_batch_size(BATCH_SIZE)
             .build()
     })?;
-    let mut row = first_row;
-    let mut raw = String::new();
+    let mut batches = Vec::new();
+    let mut read = 0;
     loop {
         let Some(batch) = guarded(path, || reader.next().transpose())? else {
             break;
         };
-        // Arrays from a damaged file can hold out-of-range dictionary keys or offsets that
-        // only panic when a value is read.
-        guarded(path, || {
-            send_batch(&batch, &mut row, &mut raw, sink);
-            Ok::<(), std::convert::Infallible>(())
-        })?;
+        read += batch.num_rows() as u64;
+        batches.push(batch);
     }
-    let read = row - first_row;
     if read != declared {
         return Err(ImportError::new(
             path,
@@ -283,15 +307,41 @@ fn read_row_group(
         )
         .at(Location::Row { row: first_row + 1 }));
     }
-    Ok(())
+    Ok(batches)
 }
 
 fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut impl RowSink) {
     let columns: Vec<Column<'_>> = batch.columns().iter().map(Column::new).collect();
-    for i in 0..batch.num_rows() {
+    let plain = sink.plain_rows(batch);
+    let mut fingerprints: Vec<u128> = Vec::new();
+    let rows = batch.num_rows();
+    let mut i = 0;
+    while i < rows {
+        if let Some(plain) = plain.as_deref().filter(|p| p[i]) {
+            // A run of rows the sink takes column-wise: only their fingerprints are made here.
+            let start = i;
+            while i < rows && plain[i] {
+                i += 1;
+            }
+            fingerprints.clear();
+            for r in start..i {
+                raw.clear();
+                for (k, column) in columns.iter().enumerate() {
+                    if k > 0 {
+                        raw.push(',');
+                    }
+                    push_text(raw, &column.cell(r));
+                }
+                fingerprints.push(xxhash_rust::xxh3::xxh3_128(raw.as_bytes()));
+            }
+            sink.plain_run(batch, start..i, *row + 1, &fingerprints);
+            *row += (i - start) as u64;
+            continue;
+        }
         *row += 1;
         let location = Location::Row { row: *row };
         let cells: Vec<Cell<'_>> = columns.iter().map(|c| c.cell(i)).collect();
+        i += 1;
         if cells.iter().all(|c| matches!(c, Cell::Empty)) {
             sink.blank(location);
             continue;

@@ -192,15 +192,21 @@ impl ValidatorConfig {
             .into_iter()
             .filter_map(|name| self.mapping.column_of(name));
         first_three.chain(keys).any(|c| match cells.get(c) {
-            Some(Cell::Text(t)) if could_be_summary_word(t) => {
-                let t = t
-                    .trim_matches(|ch: char| ch.is_whitespace() || ch == ':' || ch == '：')
-                    .to_lowercase();
-                SUMMARY_WORDS.contains(&t.as_str())
-                    || ["合计", "总计", "小计"].iter().any(|w| t.starts_with(w))
-            }
+            Some(Cell::Text(t)) => self.is_summary_text(t),
             _ => false,
         })
+    }
+
+    /// Whether a text cell says 合计/Total (see [`ValidatorConfig::is_summary_row`]).
+    pub fn is_summary_text(&self, t: &str) -> bool {
+        if !could_be_summary_word(t) {
+            return false;
+        }
+        let t = t
+            .trim_matches(|ch: char| ch.is_whitespace() || ch == ':' || ch == '：')
+            .to_lowercase();
+        SUMMARY_WORDS.contains(&t.as_str())
+            || ["合计", "总计", "小计"].iter().any(|w| t.starts_with(w))
     }
 
     /// C9: the header again, inside the data.

@@ -7,9 +7,11 @@
 //! parallel ask the consumer for one sink per chunk and return them in file order, so the
 //! merged result does not depend on the number of threads.
 
+use arrow::record_batch::RecordBatch;
 use chrono::{NaiveDate, NaiveDateTime};
 use kehu_domain::{Location, Reason};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// One cell as the file holds it, before any interpretation by a field's parser.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,6 +134,29 @@ pub trait RowSink: Send {
     /// A hint that about `rows` rows are coming, so that buffers can be sized once.
     fn reserve(&mut self, rows: usize) {
         let _ = rows;
+    }
+
+    /// For a typed source (Parquet) whose batch columns are the header's: which rows of
+    /// `batch` the sink would accept exactly as they are, with no note, so that the reader may
+    /// hand them over with [`RowSink::plain_run`] instead of row by row. `None` (the default):
+    /// every row goes through [`RowSink::row`].
+    fn plain_rows(&mut self, batch: &RecordBatch) -> Option<Vec<bool>> {
+        let _ = batch;
+        None
+    }
+
+    /// Rows `rows` of `batch`, every one judged plain by [`RowSink::plain_rows`] and in file
+    /// order with the other rows; `first_ordinal` is the ordinal (Parquet row number) of the
+    /// first, and `fingerprints[k]` the xxh3-128 hash of row `rows.start + k`'s `raw` text as
+    /// [`RowSink::row`] would have received it.
+    fn plain_run(
+        &mut self,
+        batch: &RecordBatch,
+        rows: Range<usize>,
+        first_ordinal: u64,
+        fingerprints: &[u128],
+    ) {
+        let _ = (batch, rows, first_ordinal, fingerprints);
     }
 }
 
