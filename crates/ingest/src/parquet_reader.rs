@@ -52,6 +52,8 @@ pub struct ParquetInfo {
 
 /// Rows decoded at a time.
 const BATCH_SIZE: usize = 65_536;
+/// Batches validated by one sink (512Ki rows).
+const BATCHES_PER_SINK: usize = 8;
 const MAGIC: &[u8; 4] = b"PAR1";
 /// Days from 0001-01-01 (chrono's day 1 of the common era is 0001-01-01) to 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
@@ -59,8 +61,8 @@ const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 /// Reads a Parquet file.
 ///
 /// The header is the list of top-level column names; its location is `Location::Row { row: 0 }`
-/// (the schema, before row 1). Rows are read in parallel, one sink per decoded batch (at most
-/// 65,536 rows; at least one sink per row group) in file order, each row located by its
+/// (the schema, before row 1). Rows are read in parallel, one sink per run of up to eight
+/// decoded batches (512Ki rows; at least one sink per row group) in file order, each row located by its
 /// 1-based row number over the whole file. Sinks that judge rows column-wise
 /// ([`RowSink::plain_rows`]) get runs of plain rows as slices of the batch. A row whose cells
 /// are all null is sent as a blank.
@@ -154,26 +156,30 @@ pub fn read_parquet<F: SinkFactory>(
         .enumerate()
         .map(|(i, &(first_row, declared))| {
             let batches = read_row_group(path, &metadata, i, first_row, declared)?;
-            // One sink per batch, in parallel: a file of one row group (pyarrow writes up to
-            // 1Mi rows in one) would otherwise be validated on one thread.
-            let mut firsts = Vec::with_capacity(batches.len());
+            // A sink per run of up to `BATCHES_PER_SINK` batches, in parallel: a file of one
+            // row group (pyarrow writes up to 1Mi rows in one) would otherwise be validated on
+            // one thread. Smaller sinks fragment the heap: one per 64Ki-row batch raised the
+            // peak RSS of a 1e7-row import from 2.5 to 3.3 GB.
+            let mut parts = Vec::new();
             let mut row = first_row;
-            for batch in &batches {
-                firsts.push(row);
-                row += batch.num_rows() as u64;
+            for part in batches.chunks(BATCHES_PER_SINK) {
+                parts.push((part, row));
+                row += part.iter().map(|b| b.num_rows() as u64).sum::<u64>();
             }
-            let sinks = batches
-                .par_iter()
-                .zip(firsts)
-                .map(|(batch, mut row)| {
+            let sinks = parts
+                .into_par_iter()
+                .map(|(part, mut row)| {
                     let mut sink = factory.sink();
-                    sink.reserve(batch.num_rows());
-                    // Arrays from a damaged file can hold out-of-range dictionary keys or
-                    // offsets that only panic when a value is read.
-                    guarded(path, || {
-                        send_batch(batch, &mut row, &mut String::new(), &mut sink);
-                        Ok::<(), std::convert::Infallible>(())
-                    })?;
+                    sink.reserve(part.iter().map(RecordBatch::num_rows).sum());
+                    let mut raw = String::new();
+                    for batch in part {
+                        // Arrays from a damaged file can hold out-of-range dictionary keys or
+                        // offsets that only panic when a value is read.
+                        guarded(path, || {
+                            send_batch(batch, &mut row, &mut raw, &mut sink);
+                            Ok::<(), std::convert::Infallible>(())
+                        })?;
+                    }
                     Ok(sink)
                 })
                 .collect::<Result<Vec<_>, ImportError>>()?;

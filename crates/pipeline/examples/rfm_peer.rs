@@ -249,12 +249,22 @@ impl Scores {
         let frequency = as_f64(&s.frequency);
         // Cents are integers far below 2^53: exact in f64, so ranks and ties are exact.
         let money: Vec<f64> = s.cents.iter().map(|&c| c as f64).collect();
-        Scores {
-            r: quintile_scores(&recency, Order::Descending),
-            f: quintile_scores(&frequency, Order::Ascending),
-            m: quintile_scores(&money, Order::Ascending),
-            tier: value_tiers(&money).into_iter().map(|t| t.code()).collect(),
-        }
+        // The four rankings are independent: they run side by side on the bench's cores.
+        std::thread::scope(|scope| {
+            let r = scope.spawn(|| quintile_scores(&recency, Order::Descending));
+            let f = scope.spawn(|| quintile_scores(&frequency, Order::Ascending));
+            let m = scope.spawn(|| quintile_scores(&money, Order::Ascending));
+            let tier = value_tiers(&money).into_iter().map(|t| t.code()).collect();
+            let join = |h: std::thread::ScopedJoinHandle<'_, Vec<u8>>| {
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            };
+            Scores {
+                r: join(r),
+                f: join(f),
+                m: join(m),
+                tier,
+            }
+        })
     }
 }
 
