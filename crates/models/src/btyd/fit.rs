@@ -2,6 +2,8 @@
 //! exact gradients, several starting points, Nelder–Mead as the fallback, a warm start on a
 //! subsample for large data, and standard errors from the observed information.
 
+use std::sync::Mutex;
+
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
@@ -141,21 +143,59 @@ impl Thinnable for SpendPatterns {
 }
 
 /// −(mean ln L) as a function of ln θ, for argmin.
+///
+/// L-BFGS with the Moré–Thuente line search asks for the cost and then the gradient at every
+/// trial point, and argmin's L-BFGS asks for the gradient at the accepted point once more: three
+/// passes over the rows (one in f64, two in duals) where one dual pass gives all of it. With
+/// `memoise`, the cost is taken from a dual pass and the value and gradient of the last point
+/// are kept, so each point costs one pass. Measured on the bench's 1M-customer summary
+/// (780,353 distinct rows, one thread, shared 2-core machine): BG/NBD fit 6.3–6.6 s → 3.2–3.4 s,
+/// same parameters to the last bit (a dual's value is computed by the same f64 operations).
+/// Nelder–Mead asks for costs only and keeps the plain f64 pass.
 struct Objective<'a, M: LikelihoodModel<N>, const N: usize> {
     data: &'a M::Data,
     customers: f64,
+    memoise: bool,
+    last: Mutex<Option<(Vec<f64>, Dual<N>)>>,
 }
 
-impl<M: LikelihoodModel<N>, const N: usize> Objective<'_, M, N> {
+impl<'a, M: LikelihoodModel<N>, const N: usize> Objective<'a, M, N> {
+    fn new(data: &'a M::Data, customers: f64, memoise: bool) -> Self {
+        Self {
+            data,
+            customers,
+            memoise,
+            last: Mutex::new(None),
+        }
+    }
+
     fn natural(theta: &[f64]) -> [f64; N] {
         std::array::from_fn(|i| theta[i].exp())
     }
 
-    fn gradient_at(&self, theta: &[f64]) -> [f64; N] {
+    /// ln L and its gradient with respect to ln θ, from the cache when `theta` is the last
+    /// point asked for.
+    fn dual_at(&self, theta: &[f64]) -> Dual<N> {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, ll)) = last.as_ref()
+            && at.as_slice() == theta
+        {
+            return *ll;
+        }
         let p = Self::natural(theta);
         let duals: [Dual<N>; N] = std::array::from_fn(|i| Dual::variable(p[i], i, p[i]));
         let ll = M::log_likelihood(duals, self.data);
-        ll.gradient.map(|g| -g / self.customers)
+        if self.memoise {
+            *last = Some((theta.to_vec(), ll));
+        }
+        ll
+    }
+
+    fn gradient_at(&self, theta: &[f64]) -> [f64; N] {
+        self.dual_at(theta).gradient.map(|g| -g / self.customers)
     }
 }
 
@@ -164,7 +204,11 @@ impl<M: LikelihoodModel<N>, const N: usize> CostFunction for Objective<'_, M, N>
     type Output = f64;
 
     fn cost(&self, theta: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        let ll = M::log_likelihood(Self::natural(theta), self.data);
+        let ll = if self.memoise {
+            self.dual_at(theta).value
+        } else {
+            M::log_likelihood(Self::natural(theta), self.data)
+        };
         if ll.is_finite() {
             Ok(-ll / self.customers)
         } else {
@@ -203,12 +247,24 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
     start: &[f64],
     max_iterations: u64,
 ) -> Result<Run, String> {
-    let objective = || Objective::<M, N> { data, customers };
-    let lbfgs = LBFGS::new(MoreThuenteLineSearch::new(), 7)
-        .with_tolerance_grad(1e-10)
-        .and_then(|s| s.with_tolerance_cost(1e-15));
+    let objective = |memoise| Objective::<M, N>::new(data, customers, memoise);
+    // Stopping where the cost can still resolve progress. The mean ln L over ~10⁶ rows carries
+    // rounding noise of ~1e-14, so on large data the gradient tolerance is out of reach: with a
+    // cost tolerance of 1e-15 and the line search's default width tolerance (1e-10), argmin
+    // went on bisecting noise (~30 passes per line search) until the iteration limit. On the
+    // bench's 1M-customer summary (780,353 distinct rows) the BG/NBD fit took 16 iterations
+    // and 145 full-data passes (450 on the subsample), now 11 iterations and 13 passes (78):
+    // an iteration that gains less than 1e-12 per customer stops, and a line search stops once
+    // its bracket is within 1e-4 of the step. Fit time (one thread, with the memoised
+    // objective): 3.2–3.4 s → 1.4–1.5 s. The gradient is then ~1e-8 (lifetimes stops at
+    // 1e-7: scipy BFGS, gtol 1e-7, on the same gradient); parameters moved by < 2e-7
+    // relative and ln L by 1e-8, and the CDNOW reference tests pass unchanged.
+    let lbfgs = MoreThuenteLineSearch::new()
+        .with_width_tolerance(1e-4)
+        .and_then(|line_search| LBFGS::new(line_search, 7).with_tolerance_grad(1e-10))
+        .and_then(|s| s.with_tolerance_cost(1e-12));
     let lbfgs_error = match lbfgs.and_then(|solver| {
-        Executor::new(objective(), solver)
+        Executor::new(objective(true), solver)
             .configure(|s| s.param(start.to_vec()).max_iters(max_iterations))
             .timer(false)
             .run()
@@ -239,7 +295,7 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
     let solver = NelderMead::new(simplex)
         .with_sd_tolerance(1e-12)
         .map_err(|e| format!("{lbfgs_error}; Nelder-Mead: {e}"))?;
-    let result = Executor::new(objective(), solver)
+    let result = Executor::new(objective(false), solver)
         .configure(|s| s.max_iters(max_iterations * 20))
         .timer(false)
         .run()
@@ -303,10 +359,7 @@ where
     } else {
         optimise::<M, N>(data, weight, &best.theta, options.max_iterations).map_err(fail)?
     };
-    let objective = Objective::<M, N> {
-        data,
-        customers: weight,
-    };
+    let objective = Objective::<M, N>::new(data, weight, false);
     let gradient_norm = objective
         .gradient_at(&best.theta)
         .iter()
@@ -346,6 +399,8 @@ where
 
 /// √diag of the inverse observed information, −∂²ln L/∂θ∂θᵀ in natural parameters, from
 /// central differences of the exact gradient.
+// i and j are matrix indices (clippy -D warnings in the workspace gate).
+#[allow(clippy::needless_range_loop)]
 fn standard_errors<M: LikelihoodModel<N>, const N: usize>(
     data: &M::Data,
     at: [f64; N],
@@ -418,6 +473,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn inverts_a_matrix() {
         let m = [[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]];
         let inv = invert(m).expect("regular");
