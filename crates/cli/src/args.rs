@@ -47,6 +47,11 @@ pub enum Command {
     /// shows and changes every default. Writes customers.parquet, segments.csv,
     /// quarantine.csv and run.json.
     Run(RunArgs),
+    /// Test the purchase models on your data: fit on all but the last --holdout-days, predict
+    /// that holdout, and compare with what customers actually did (totals, per-customer
+    /// errors, P(buy) calibration, value ranking, tracking curve). Names the model
+    /// `[predict] model = "auto"` would pick.
+    Backtest(BacktestArgs),
     /// Write a commented kehu.toml for your files: the detected mapping and every default.
     Init(InitArgs),
     /// Run the main job on the bundled UCI Online Retail data and print where the results are.
@@ -175,6 +180,31 @@ pub struct RunArgs {
     /// Extra formats of the customer table, comma-separated: csv, xlsx.
     #[arg(long, value_delimiter = ',')]
     pub format: Vec<String>,
+    /// No progress display.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// How to read the files.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `kehu backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Input files, as for `kehu run` (they replace the config's `[[sources]]`).
+    pub files: Vec<PathBuf>,
+    /// The config file (default: ./kehu.toml when it exists, else the built-in defaults).
+    #[arg(short, long, value_name = "kehu.toml")]
+    pub config: Option<PathBuf>,
+    /// End of the data (exclusive; default: the day after the last transaction).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Length of the holdout in days (default: the config's predict.holdout_days, 90).
+    #[arg(long)]
+    pub holdout_days: Option<u32>,
+    /// Also write the whole result as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,

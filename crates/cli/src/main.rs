@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod backtest_cmd;
 mod check_cmd;
 mod demo_cmd;
 mod exit;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         args::Command::Check(a) => check_cmd::run(a, lang),
         args::Command::Run(a) => run_cmd::run(a, lang),
+        args::Command::Backtest(a) => backtest_cmd::run(a, lang),
         args::Command::Init(a) => init_cmd::run(a, lang),
         args::Command::Demo(a) => demo_cmd::run(a, lang),
         args::Command::Gen(a) => gen_cmd::run(a, lang),

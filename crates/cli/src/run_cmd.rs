@@ -7,14 +7,16 @@ use crate::read_options::import_options;
 use crate::usage_error;
 use kehu_domain::Lang;
 use kehu_pipeline::config::{Config, load_config};
-use kehu_pipeline::{RunRequest, RunResult, RunStep, SchemeOutcome, config_dir_of};
-use kehu_report::{RunSummary, SchemeTable, render_run_summary};
+use kehu_pipeline::{
+    PredictionOutcome, RunRequest, RunResult, RunStep, SchemeOutcome, config_dir_of,
+};
+use kehu_report::{RunSummary, SchemeTable, format_count, render_run_summary};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// The config to use: `--config`, else ./kehu.toml when present, else the defaults.
-fn config_of(args: &RunArgs) -> anyhow::Result<(Config, Option<PathBuf>)> {
-    let path = args.config.clone().or_else(|| {
+pub(crate) fn config_of(explicit: Option<&PathBuf>) -> anyhow::Result<(Config, Option<PathBuf>)> {
+    let path = explicit.cloned().or_else(|| {
         let here = PathBuf::from("kehu.toml");
         here.exists().then_some(here)
     });
@@ -29,7 +31,7 @@ fn config_of(args: &RunArgs) -> anyhow::Result<(Config, Option<PathBuf>)> {
 
 /// Runs the job and prints the summary.
 pub fn run(args: &RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
-    let (config, config_path) = config_of(args)?;
+    let (config, config_path) = config_of(args.config.as_ref())?;
     for f in &args.format {
         if !["csv", "xlsx", "parquet"].contains(&f.as_str()) {
             return Err(usage_error(format!(
@@ -76,12 +78,91 @@ pub fn step_message(step: RunStep, what: &str, lang: Lang) -> String {
     match step {
         RunStep::Read => format!("{} {what}", lang.pick("reading", "读取")),
         RunStep::Features => lang.pick("computing features", "计算客户特征").to_string(),
+        RunStep::Predict => lang
+            .pick("fitting the customer-base model", "拟合客户预测模型")
+            .to_string(),
         RunStep::Schemes => lang.pick("classifying", "客户分类").to_string(),
         RunStep::Write => lang.pick("writing results", "写出结果").to_string(),
     }
 }
 
 /// The terminal summary of a run.
+/// The predictions block of the terminal summary.
+fn prediction_lines(result: &RunResult, lang: Lang) -> Vec<String> {
+    let Some(outcome) = &result.prediction else {
+        return Vec::new();
+    };
+    let report = match outcome {
+        PredictionOutcome::Off { reason } => {
+            return vec![format!(
+                "{}: {}",
+                lang.pick("switched off", "未启用"),
+                lang.pick(&reason.en, &reason.zh)
+            )];
+        }
+        PredictionOutcome::On(report) => report,
+    };
+    let fit = &report.purchases;
+    let params: Vec<String> = fit
+        .parameters
+        .iter()
+        .map(|(n, v)| format!("{n} = {v:.4}"))
+        .collect();
+    let mut lines = vec![format!(
+        "{} ({}; {} {}, LL {:.2}): {}",
+        fit.model,
+        report.time_unit,
+        format_count(fit.customers as u64),
+        lang.pick("customers", "位客户"),
+        fit.log_likelihood,
+        params.join(", ")
+    )];
+    if !report.selection.is_empty() {
+        let errors: Vec<String> = report
+            .selection
+            .iter()
+            .map(|(m, e)| format!("{m} {e:.4}"))
+            .collect();
+        lines.push(format!(
+            "{}: {}",
+            lang.pick(
+                "chosen by holdout error (MAE per customer)",
+                "按留出期误差（每位客户 MAE）选择"
+            ),
+            errors.join(", ")
+        ));
+    }
+    for (days, total) in report
+        .horizons_days
+        .iter()
+        .zip(&report.expected_purchases_total)
+    {
+        lines.push(format!(
+            "{} {days} {}: {:.0}",
+            lang.pick("expected purchases in the next", "未来"),
+            lang.pick("days", "天预期购买次数"),
+            total
+        ));
+    }
+    if let Some(clv) = report.clv_total {
+        lines.push(format!(
+            "{} ({} {}): {}",
+            lang.pick("total predicted CLV", "预测 CLV 合计"),
+            report.clv_months,
+            lang.pick("months", "个月"),
+            format_count(clv.round().max(0.0) as u64)
+        ));
+    }
+    for w in &report.warnings {
+        lines.push(format!(
+            "{}: {}",
+            lang.pick("warning", "提示"),
+            lang.pick(&w.en, &w.zh)
+        ));
+    }
+    lines
+}
+
 pub fn summary_of(result: &RunResult, lang: Lang) -> RunSummary {
     let mut schemes = Vec::new();
     let mut skipped = Vec::new();
@@ -112,6 +193,7 @@ pub fn summary_of(result: &RunResult, lang: Lang) -> RunSummary {
     }
     let files = &result.check.report.files;
     RunSummary {
+        predictions: prediction_lines(result, lang),
         as_of: result.as_of.format("%Y-%m-%d").to_string(),
         customers: result.customers as u64,
         revenue: result.revenue,

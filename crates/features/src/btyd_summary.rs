@@ -55,3 +55,17 @@ pub(crate) fn columns(d: &QueryDates) -> Vec<String> {
             .into(),
     ]
 }
+
+/// Every purchase occasion before `options.as_of`, counted exactly as the BTYD columns count
+/// them: `customer_id` and `days_before` (whole days from the occasion's day to `as_of`), one
+/// row per customer and day, ordered. The backtest's tracking curve is built from it.
+pub fn purchase_occasions(
+    engine: &crate::FeatureEngine,
+    options: &crate::FeatureOptions,
+) -> Result<Vec<arrow::array::RecordBatch>, crate::FeatureError> {
+    let dates = QueryDates::new(options);
+    engine.sql(&format!(
+        "WITH {},\n{CTES}\nSELECT customer_id, days_before FROM occasions ORDER BY customer_id, days_before",
+        crate::purchase_history::ctes(&dates)
+    ))
+}

@@ -125,7 +125,7 @@ pub(crate) struct QueryDates {
 }
 
 impl QueryDates {
-    fn new(options: &FeatureOptions) -> Self {
+    pub(crate) fn new(options: &FeatureOptions) -> Self {
         use chrono::Datelike;
         let back = |days: u64| {
             options

@@ -36,6 +36,7 @@ mod rule_error;
 mod summary;
 mod user_expression;
 
+pub use btyd_summary::purchase_occasions;
 pub use custom_sql::{RuleMatches, RuleSpec, add_custom_features, evaluate_rules};
 pub use engine::{FeatureEngine, FeatureError};
 pub use feature_table::{

@@ -266,8 +266,9 @@ fn edge_cases_are_finite_or_refused() {
     ] {
         // Degenerate data: either refused with a reason or finite (the pipeline's guard rails
         // stop such data before it gets here).
-        if let Ok(p) = result {
-            assert!(p.iter().all(|v| v.is_finite() && *v > 0.0), "{p:?}");
+        match result {
+            Ok(p) => assert!(p.iter().all(|v| v.is_finite() && *v > 0.0), "{p:?}"),
+            Err(e) => assert!(!e.to_string().is_empty()),
         }
     }
     assert!(fit_bg_nbd(&[RepeatHistory::new(1, 6.0, 5.0)], &options).is_err());

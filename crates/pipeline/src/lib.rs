@@ -5,6 +5,7 @@
 //! Invariants: outputs are a function of the inputs, the options and an explicit `as_of`;
 //! nothing reads the clock except where a caller passes today's date in.
 
+mod backtest;
 mod check;
 pub mod config;
 mod demo;
@@ -12,17 +13,25 @@ mod error;
 mod feature_frame;
 mod labels;
 mod outputs;
+mod predictions;
 mod run;
 mod run_outputs;
 mod schemes;
 mod segments;
 mod xlsx_output;
 
+pub use backtest::{
+    BacktestData, BacktestResult, Bucket, ModelScore, Reliability, backtest_data, best_model,
+    calibration_spend_model, run_backtest, score_model,
+};
 pub use check::{CheckRun, check_files};
 pub use demo::{bundled_data_dir, run_demo};
 pub use error::PipelineError;
 pub use feature_frame::FeatureFrame;
 pub use outputs::{write_batches_csv, write_batches_parquet};
+pub use predictions::{
+    FitReport, MONTH_DAYS, PredictionOutcome, PredictionReport, PurchaseModel, SpendReport,
+};
 pub use run::{RunRequest, RunResult, RunStep, config_dir_of, run};
 pub use schemes::SchemeOutcome;
 pub use segments::{SegmentRow, segments_csv};

@@ -1,10 +1,12 @@
 //! `kehu run`: ingest → features → scores → schemes → outputs in a run directory.
 
+use crate::backtest::{ModelScore, backtest_data, best_model, score_model};
 use crate::check::{CheckRun, check_files};
 use crate::config::{Config, SourceConfig};
 use crate::error::PipelineError;
 use crate::feature_frame::FeatureFrame;
 use crate::labels::{append_labels, rule_schemes};
+use crate::predictions::{PredictionOutcome, PurchaseModel, predict};
 use crate::run_outputs::write_run;
 use crate::schemes::{SchemeOutcome, rfm_score_columns, run_rule_schemes};
 use crate::segments::{SegmentRow, segment_rows};
@@ -45,6 +47,8 @@ pub enum RunStep {
     Read,
     /// Computing the feature table.
     Features,
+    /// Fitting the customer-base models and predicting.
+    Predict,
     /// Labelling customers.
     Schemes,
     /// Writing the outputs.
@@ -64,6 +68,8 @@ pub struct RunResult {
     pub customers: usize,
     /// Every scheme, done or skipped, in order.
     pub outcomes: Vec<SchemeOutcome>,
+    /// The predictions, unless `[predict] enabled = false`.
+    pub prediction: Option<PredictionOutcome>,
     /// The segment table.
     pub segments: Vec<SegmentRow>,
     /// Net revenue of all customers, exact.
@@ -175,11 +181,21 @@ fn tables_of(
     ))
 }
 
-/// Runs the whole job and writes the run directory.
-pub fn run(
+/// What reading and the feature step produce, shared by `kehu run` and `kehu backtest`.
+pub(crate) struct Prepared {
+    pub check: CheckRun,
+    pub engine: FeatureEngine,
+    pub options: FeatureOptions,
+    pub frame: FeatureFrame,
+    pub timings: Vec<(String, f64)>,
+    pub clock: Instant,
+}
+
+/// Reads every input and computes the feature table (with scores and custom features).
+pub(crate) fn prepare(
     req: &RunRequest,
-    mut on_step: impl FnMut(RunStep, &str),
-) -> Result<RunResult, PipelineError> {
+    on_step: &mut impl FnMut(RunStep, &str),
+) -> Result<Prepared, PipelineError> {
     let mut timings = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
@@ -276,6 +292,52 @@ pub fn run(
         frame = FeatureFrame::new(schema, &batches)?;
     }
     lap("features", &mut timings);
+    Ok(Prepared {
+        check,
+        engine,
+        options,
+        frame,
+        timings,
+        clock,
+    })
+}
+
+/// Runs the whole job and writes the run directory.
+pub fn run(
+    req: &RunRequest,
+    mut on_step: impl FnMut(RunStep, &str),
+) -> Result<RunResult, PipelineError> {
+    let Prepared {
+        check,
+        engine,
+        options,
+        mut frame,
+        mut timings,
+        mut clock,
+    } = prepare(req, &mut on_step)?;
+    let config = &req.config;
+    let as_of = options.as_of;
+    let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
+        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+
+    let mut prediction = None;
+    if config.predict.enabled {
+        on_step(RunStep::Predict, "");
+        let (model, selection) = choose_model(&engine, &options, &frame, config);
+        let (columns, outcome) = predict(
+            &frame,
+            &config.predict,
+            model,
+            options.time_unit.days(),
+            as_of,
+            selection,
+        );
+        frame = frame.with_columns(columns)?;
+        prediction = Some(outcome);
+        lap("predict", &mut timings);
+    }
 
     on_step(RunStep::Schemes, "");
     let mut outcomes = run_rule_schemes(&frame, config);
@@ -320,6 +382,7 @@ pub fn run(
         out_dir,
         customers: frame.len(),
         outcomes,
+        prediction,
         segments,
         revenue,
         timings,
@@ -330,6 +393,32 @@ pub fn run(
     clock_write.push(("write".into(), clock.elapsed().as_secs_f64()));
     result.timings = clock_write;
     Ok(result)
+}
+
+/// The configured purchase model; for `auto`, the one with the smallest holdout error in a
+/// backtest on the last `holdout_days` (BG/NBD when the backtest cannot run), with each
+/// model's error.
+fn choose_model(
+    engine: &FeatureEngine,
+    options: &FeatureOptions,
+    frame: &FeatureFrame,
+    config: &Config,
+) -> (PurchaseModel, Vec<(&'static str, f64)>) {
+    if let Some(m) = PurchaseModel::from_code(&config.predict.model) {
+        return (m, Vec::new());
+    }
+    let Ok(data) = backtest_data(engine, options, frame, config.predict.holdout_days) else {
+        return (PurchaseModel::BgNbd, Vec::new());
+    };
+    let scores: Vec<ModelScore> = PurchaseModel::ALL
+        .iter()
+        .filter_map(|m| score_model(&data, *m, None, &[]).ok())
+        .collect();
+    let selection = scores.iter().map(|s| (s.code, s.mae)).collect();
+    (
+        best_model(&scores).unwrap_or(PurchaseModel::BgNbd),
+        selection,
+    )
 }
 
 /// The directory a config's relative paths start from.

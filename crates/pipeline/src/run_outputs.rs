@@ -63,6 +63,7 @@ struct RunRecord<'a> {
     customers: usize,
     revenue: String,
     schemes: Vec<SchemeRecord<'a>>,
+    predictions: Option<&'a crate::predictions::PredictionOutcome>,
     config: &'a crate::config::Config,
     timings_seconds: serde_json::Map<String, serde_json::Value>,
     outputs: Vec<String>,
@@ -181,6 +182,7 @@ pub fn write_run(
         customers: result.customers,
         revenue: result.revenue.to_string(),
         schemes: scheme_records(&result.outcomes),
+        predictions: result.prediction.as_ref(),
         config: &req.config,
         timings_seconds: result
             .timings

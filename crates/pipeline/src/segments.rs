@@ -28,6 +28,10 @@ pub struct SegmentRow {
     pub mean_revenue: Option<f64>,
     /// Mean average order value (buyers only).
     pub mean_aov: Option<f64>,
+    /// Mean predicted CLV (when predictions ran).
+    pub mean_clv: Option<f64>,
+    /// Mean predicted P(alive) (when predictions ran).
+    pub mean_p_alive: Option<f64>,
 }
 
 fn mean(values: &[f64], rows: &[usize]) -> Option<f64> {
@@ -55,6 +59,7 @@ pub fn segment_rows(
         get("revenue"),
         get("aov"),
     );
+    let (clv, p_alive) = (get("clv"), get("p_alive"));
     let mut out = Vec::new();
     for l in labellings {
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); l.labels.len()];
@@ -83,6 +88,8 @@ pub fn segment_rows(
                 mean_orders: mean(&orders, rows),
                 mean_revenue: mean(&revenue, rows),
                 mean_aov: mean(&aov, rows),
+                mean_clv: mean(&clv, rows),
+                mean_p_alive: mean(&p_alive, rows),
             });
         }
     }
@@ -97,7 +104,7 @@ fn cell(v: Option<f64>, digits: usize) -> String {
 /// is byte-identical between runs.
 pub fn segments_csv(rows: &[SegmentRow]) -> String {
     let mut out = String::from(
-        "scheme,label,name,customers,share,revenue,revenue_share,mean_recency_days,mean_orders,mean_revenue,mean_aov\n",
+        "scheme,label,name,customers,share,revenue,revenue_share,mean_recency_days,mean_orders,mean_revenue,mean_aov,mean_clv,mean_p_alive\n",
     );
     for r in rows {
         let fields = [
@@ -112,6 +119,8 @@ pub fn segments_csv(rows: &[SegmentRow]) -> String {
             cell(r.mean_orders, 4),
             cell(r.mean_revenue, 4),
             cell(r.mean_aov, 4),
+            cell(r.mean_clv, 4),
+            cell(r.mean_p_alive, 6),
         ];
         out.push_str(&fields.join(","));
         out.push('\n');

@@ -22,6 +22,9 @@ pub struct RunSummary {
     pub schemes: Vec<SchemeTable>,
     /// Schemes skipped: (title, reason), in the summary's language.
     pub skipped: Vec<(String, String)>,
+    /// Lines about the predictions (model, headline numbers, warnings, or why they are off),
+    /// in the summary's language; empty when predictions were not asked for.
+    pub predictions: Vec<String>,
     /// The run directory.
     pub out_dir: String,
 }
@@ -67,6 +70,12 @@ pub fn render_run_summary(s: &RunSummary, lang: Lang) -> String {
             "行已隔离（见 quarantine.csv）"
         ),
     ));
+    if !s.predictions.is_empty() {
+        out.push_str(&format!("\n{}\n", lang.pick("Predictions", "预测")));
+        for line in &s.predictions {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     let heads = [
         lang.pick("customers", "客户数"),
         lang.pick("% customers", "客户占比"),

@@ -76,6 +76,20 @@ pub const NPS: &[LabelRow] = &[
     ("detractor", "Detractor", "贬损者"),
 ];
 
+/// Churn risk from the predicted P(alive).
+pub const CHURN_RISK: &[LabelRow] = &[
+    ("low", "Low churn risk", "流失风险低"),
+    ("medium", "Medium churn risk", "流失风险中"),
+    ("high", "High churn risk", "流失风险高"),
+];
+
+/// Predicted-CLV tiers.
+pub const CLV_TIER: &[LabelRow] = &[
+    ("high", "High predicted value", "高预测价值"),
+    ("mid", "Mid predicted value", "中预测价值"),
+    ("low", "Low predicted value", "低预测价值"),
+];
+
 /// Key versus general customers.
 pub const KEY_CUSTOMER: &[LabelRow] = &[
     ("key", "Key customer", "重点客户"),

@@ -3,7 +3,7 @@
 //! The scheme sections are serialised from `Config::default()`, so every default is visible
 //! and the file cannot drift from the code; comments are attached by key path.
 
-use super::{Config, RfmConfig, RunConfig, SchemesConfig, SourceConfig};
+use super::{Config, PredictConfig, RfmConfig, RunConfig, SchemesConfig, SourceConfig};
 use serde::Serialize;
 
 /// What `kehu init` learned about one input file.
@@ -134,6 +134,43 @@ const COMMENTS: &[(&str, &str)] = &[
     ),
     ("schemes.gender", "Gender grouping (needs a customers file)"),
     ("schemes.region", "Region grouping"),
+    (
+        "schemes.churn_risk",
+        "Churn risk 流失风险 from the predicted P(alive) (needs [predict])",
+    ),
+    (
+        "schemes.clv_tier",
+        "Predicted-CLV tier 预测价值 high/mid/low (needs [predict])",
+    ),
+    (
+        "predict",
+        "Predictions: BG/NBD-family purchase model + Gamma-Gamma spend model → p_alive, expected_purchases_<N>d, p_no_purchase_<N>d, next_order_date, expected_spend, clv (docs/models.md)",
+    ),
+    (
+        "predict.model",
+        "\"bg_nbd\", \"mbg_nbd\", \"pareto_nbd\", or \"auto\" (smallest error in a backtest on the last holdout_days)",
+    ),
+    (
+        "predict.horizons_days",
+        "one expected_purchases_<N>d column per horizon",
+    ),
+    (
+        "predict.clv_months",
+        "CLV horizon; a month is 365.25/12 days",
+    ),
+    ("predict.discount_rate", "per month, compounding"),
+    (
+        "predict.churn_risk_alive",
+        "P(alive) below the first value: high risk; below the second: medium; else low",
+    ),
+    (
+        "predict.clv_tier_cuts",
+        "top 20% of customers by CLV: high; next 30%: mid; rest: low",
+    ),
+    (
+        "predict.min_customers",
+        "guard rails: below these, predictions are switched off and the report says why",
+    ),
 ];
 
 fn comment_of(path: &str) -> Option<&'static str> {
@@ -213,6 +250,7 @@ pub fn render_init(sources: &[InitSource]) -> String {
     );
     out.push_str(&commented::<RfmConfig>("rfm", &defaults.rfm));
     out.push_str(&commented::<SchemesConfig>("schemes", &defaults.schemes));
+    out.push_str(&commented::<PredictConfig>("predict", &defaults.predict));
     out.push_str(
         "\n# Custom rule schemes: boolean SQL over the features, first match wins; customers matched\n\
          # by no rule get `other`, and the run reports how many matched several rules.\n\

@@ -212,6 +212,25 @@ fn validate(c: &Config) -> Result<(), Invalid> {
             "give a share between 0 and 1",
         ));
     }
+    let p = &c.predict;
+    one_of("predict.model", &p.model, super::PURCHASE_MODELS)?;
+    if p.horizons_days.is_empty() || p.horizons_days.contains(&0) {
+        return Err(invalid(
+            "predict.horizons_days",
+            "give at least one horizon, each at least 1 day",
+        ));
+    }
+    if !(0.0..1.0).contains(&p.discount_rate) {
+        return Err(invalid(
+            "predict.discount_rate",
+            "give a monthly rate in [0, 1)",
+        ));
+    }
+    shares("predict.churn_risk_alive", &p.churn_risk_alive, 2)?;
+    shares("predict.clv_tier_cuts", &p.clv_tier_cuts, 2)?;
+    if p.holdout_days == 0 {
+        return Err(invalid("predict.holdout_days", "give at least 1 day"));
+    }
     if s.nps.passive_from > s.nps.promoter_from {
         return Err(invalid(
             "schemes.nps.passive_from",
@@ -225,6 +244,16 @@ fn validate(c: &Config) -> Result<(), Invalid> {
             catalogue::VALUE_TIER,
         ),
         ("schemes.abc.labels", &s.abc.labels, catalogue::ABC),
+        (
+            "schemes.churn_risk.labels",
+            &s.churn_risk.labels,
+            catalogue::CHURN_RISK,
+        ),
+        (
+            "schemes.clv_tier.labels",
+            &s.clv_tier.labels,
+            catalogue::CLV_TIER,
+        ),
         ("schemes.rfm8.labels", &s.rfm8.labels, catalogue::RFM8),
         (
             "schemes.lifecycle.labels",

@@ -8,12 +8,14 @@ mod against;
 pub mod catalogue;
 mod init;
 mod load;
+mod predict;
 mod schemes;
 
 pub use against::Against;
 pub use catalogue::{LabelRow, NOT_APPLICABLE, OTHER};
 pub use init::{InitSource, render_init};
 pub use load::{ConfigError, load_config, parse_config};
+pub use predict::{PURCHASE_MODELS, PredictConfig};
 pub use schemes::*;
 
 use indexmap::IndexMap;
@@ -33,6 +35,8 @@ pub struct Config {
     pub features: IndexMap<String, String>,
     /// How RFM scores are made.
     pub rfm: RfmConfig,
+    /// The customer-base models.
+    pub predict: PredictConfig,
     /// The shipped schemes.
     pub schemes: SchemesConfig,
     /// User-written rule schemes.

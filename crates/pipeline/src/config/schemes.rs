@@ -366,6 +366,10 @@ pub struct SchemesConfig {
     pub gender: GroupingConfig,
     /// Region grouping.
     pub region: GroupingConfig,
+    /// Churn risk from the predicted P(alive) (thresholds in `[predict]`).
+    pub churn_risk: PredictedConfig,
+    /// Predicted-CLV tier (shares in `[predict]`).
+    pub clv_tier: PredictedConfig,
 }
 
 impl Default for SchemesConfig {
@@ -388,6 +392,36 @@ impl Default for SchemesConfig {
             age_band: AgeBandConfig::default(),
             gender: GroupingConfig::default(),
             region: GroupingConfig::default(),
+            churn_risk: PredictedConfig::with(catalogue::CHURN_RISK),
+            clv_tier: PredictedConfig::with(catalogue::CLV_TIER),
+        }
+    }
+}
+
+/// A scheme over the predictions: on or off, and its label names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PredictedConfig {
+    /// Run it (when predictions exist).
+    pub enabled: bool,
+    /// Label names, by code.
+    pub labels: Labels,
+}
+
+impl PredictedConfig {
+    fn with(rows: &[catalogue::LabelRow]) -> Self {
+        PredictedConfig {
+            enabled: true,
+            labels: labels_of(rows),
+        }
+    }
+}
+
+impl Default for PredictedConfig {
+    fn default() -> Self {
+        PredictedConfig {
+            enabled: true,
+            labels: Labels::new(),
         }
     }
 }

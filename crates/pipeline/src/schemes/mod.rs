@@ -2,6 +2,7 @@
 //! (a [`Labelling`]), or is skipped with the reason when the data lack what it needs.
 
 mod behaviour;
+mod predicted;
 mod rfm;
 mod value;
 
@@ -89,6 +90,16 @@ pub fn run_rule_schemes(frame: &FeatureFrame, config: &Config) -> Vec<SchemeOutc
         s.region.enabled,
         behaviour::grouping(frame, behaviour::REGION, "region", &s.region),
     );
+    if config.predict.enabled {
+        push(
+            s.churn_risk.enabled,
+            predicted::churn_risk(frame, &s.churn_risk, &config.predict),
+        );
+        push(
+            s.clv_tier.enabled,
+            predicted::clv_tier(frame, &s.clv_tier, &config.predict),
+        );
+    }
     out
 }
 
