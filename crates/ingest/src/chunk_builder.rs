@@ -105,8 +105,8 @@ enum ColumnBuilder {
     Float(Float64Builder),
     /// A field the source has no column for: only nulls so far, counted, not stored. It
     /// becomes a real builder at its first value (a derived amount or order id), and a null
-    /// array (zeroed memory, never touched) when finished: at 1e7 rows the nine absent
-    /// fields of a four-column transactions file held about 600 MB of nulls before.
+    /// array (zeroed memory, never touched) when finished: at 1e7 rows the six absent
+    /// fields of the bench's seven-column transactions file held about 600 MB of nulls.
     Absent {
         data_type: DataType,
         rows: usize,
