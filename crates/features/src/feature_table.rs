@@ -671,7 +671,10 @@ mod tests {
             }
             let opts = options("2024-02-01");
             let a = engine_with(&[("transactions", table(&forward))]);
-            let a = one_batch(feature_table(&a, &opts).expect("features"));
+            // Rows on or after as_of are ignored; when every row is, there is no table at all.
+            let a = feature_table(&a, &opts).expect("features");
+            let rows = |t: &[RecordBatch]| t.iter().map(RecordBatch::num_rows).sum::<usize>();
+            let a = (rows(&a) > 0).then(|| one_batch(a));
             let b = table(&shuffled).batch();
             let cut = split.min(b.num_rows());
             let engine = FeatureEngine::new().expect("engine");
@@ -682,7 +685,8 @@ mod tests {
                     vec![b.slice(0, cut), b.slice(cut, b.num_rows() - cut)],
                 )
                 .expect("register");
-            let b = one_batch(feature_table(&engine, &opts).expect("features"));
+            let b = feature_table(&engine, &opts).expect("features");
+            let b = (rows(&b) > 0).then(|| one_batch(b));
             proptest::prop_assert_eq!(a, b);
         }
     }

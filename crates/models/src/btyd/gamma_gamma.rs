@@ -68,12 +68,12 @@ impl GammaGamma {
         )
     }
 
-    /// E[M]: the population mean spend per purchase, pγ/(q − 1); `None` when q ≤ 1 (infinite).
+    /// E\[M\]: the population mean spend per purchase, pγ/(q − 1); `None` when q ≤ 1 (infinite).
     pub fn population_mean_spend(&self) -> Option<f64> {
         (self.q > 1.0).then(|| self.p * self.gamma / (self.q - 1.0))
     }
 
-    /// E[M | x, z̄]: expected spend per future purchase (note 025, eq. 5); the population mean
+    /// E\[M | x, z̄\]: expected spend per future purchase (note 025, eq. 5); the population mean
     /// for a customer without repeat purchases. `None` when that mean is infinite (q ≤ 1) or
     /// px + q ≤ 1.
     pub fn expected_mean_spend(&self, frequency: u32, mean_spend: f64) -> Option<f64> {

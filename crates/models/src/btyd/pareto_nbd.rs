@@ -249,8 +249,8 @@ impl PurchaseProcess for ParetoNbd {
     }
 }
 
-/// E[min(τ, t)] for a lifetime τ with P(τ > u) = (c/(c+u))^s (the Pareto/NBD posterior):
-/// c/(s−1)·[1 − (c/(c+t))^(s−1)], with the limit c·ln(1 + t/c) at s = 1.
+/// E\[min(τ, t)\] for a lifetime τ with P(τ > u) = (c/(c+u))^s (the Pareto/NBD posterior):
+/// c/(s−1)·\[1 − (c/(c+t))^(s−1)\], with the limit c·ln(1 + t/c) at s = 1.
 fn residual_lifetime(s: f64, c: f64, t: f64) -> f64 {
     let ln_ratio = (t / c).ln_1p();
     if (s - 1.0).abs() < 1e-9 {

@@ -8,7 +8,7 @@ use super::real::Real;
 /// Nodes of the rule.
 const ORDER: usize = 32;
 
-/// Nodes and weights on [−1, 1], found once by Newton's method on the Legendre polynomial.
+/// Nodes and weights on \[−1, 1\], found once by Newton's method on the Legendre polynomial.
 fn rule() -> &'static [(f64, f64); ORDER] {
     static RULE: OnceLock<[(f64, f64); ORDER]> = OnceLock::new();
     RULE.get_or_init(|| {
