@@ -145,7 +145,7 @@ pub struct ModelScore {
     pub brier: f64,
     pub reliability: Vec<Reliability>,
     pub by_frequency: Vec<Bucket>,
-    /// Spearman correlation of predicted holdout value (E[purchases]·E[spend]) with actual
+    /// Spearman correlation of predicted holdout value (expected purchases × expected spend) with actual
     /// holdout revenue; `None` without a spend model.
     pub value_rank_correlation: Option<f64>,
     /// Predicted cumulative repeat purchases at each tracking day (see [`BacktestResult`]).
