@@ -4,7 +4,7 @@ use crate::args::BacktestArgs;
 use crate::exit::Outcome;
 use crate::progress::Spinner;
 use crate::read_options::import_options;
-use crate::run_cmd::{config_of, step_message};
+use crate::run_cmd::{config_of, settle, step_message};
 use crate::usage_error;
 use kehu_domain::Lang;
 use kehu_pipeline::{BacktestResult, RunRequest, config_dir_of, run_backtest};
@@ -33,14 +33,9 @@ pub fn run(args: &BacktestArgs, lang: Lang) -> anyhow::Result<Outcome> {
         spinner.say(&step_message(step, what, lang));
     });
     spinner.done();
-    let result = match result {
+    let result = match settle(result, lang)? {
         Ok(r) => r,
-        Err(kehu_pipeline::PipelineError::InputRefused(message)) => {
-            eprintln!("{}: {message}", lang.pick("refused", "已拒绝"));
-            return Ok(Outcome::DataRefused);
-        }
-        Err(kehu_pipeline::PipelineError::Input(message)) => return Err(usage_error(message)),
-        Err(other) => return Err(other.into()),
+        Err(outcome) => return Ok(outcome),
     };
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&result)? + "\n")?;

@@ -54,16 +54,9 @@ pub fn run(args: &RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         spinner.say(&step_message(step, what, lang));
     });
     spinner.done();
-    let result = match result {
+    let result = match settle(result, lang)? {
         Ok(r) => r,
-        // Exit codes as for `kehu check`: 1 for a refused file, 2 for what the user must fix
-        // in the command or the config.
-        Err(kehu_pipeline::PipelineError::InputRefused(message)) => {
-            eprintln!("{}: {message}", lang.pick("refused", "已拒绝"));
-            return Ok(Outcome::DataRefused);
-        }
-        Err(kehu_pipeline::PipelineError::Input(message)) => return Err(usage_error(message)),
-        Err(other) => return Err(other.into()),
+        Err(outcome) => return Ok(outcome),
     };
     write!(
         std::io::stdout().lock(),
@@ -71,6 +64,24 @@ pub fn run(args: &RunArgs, lang: Lang) -> anyhow::Result<Outcome> {
         render_run_summary(&summary_of(&result, lang), lang)
     )?;
     Ok(Outcome::Success)
+}
+
+/// A pipeline result as the binary reports it, with exit codes as for `kehu check`: a refused
+/// file is printed and becomes exit 1; what the user must fix in the command or the config is
+/// a usage error (exit 2); anything else a failure.
+pub(crate) fn settle<T>(
+    result: Result<T, kehu_pipeline::PipelineError>,
+    lang: Lang,
+) -> anyhow::Result<Result<T, Outcome>> {
+    match result {
+        Ok(r) => Ok(Ok(r)),
+        Err(kehu_pipeline::PipelineError::InputRefused(message)) => {
+            eprintln!("{}: {message}", lang.pick("refused", "已拒绝"));
+            Ok(Err(Outcome::DataRefused))
+        }
+        Err(kehu_pipeline::PipelineError::Input(message)) => Err(usage_error(message)),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// What the progress display says during a step.

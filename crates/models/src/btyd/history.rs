@@ -58,6 +58,21 @@ pub fn validate_histories(histories: &[RepeatHistory]) -> Result<(), ModelError>
     Ok(())
 }
 
+/// The distinct keys in sorted order with how often each occurs. Keys hold f64 bit patterns,
+/// which order like the values for the non-negative finite numbers validated here.
+fn sorted_counts<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> Vec<(K, f64)> {
+    let mut keys: Vec<K> = keys.collect();
+    keys.sort_unstable();
+    let mut out: Vec<(K, f64)> = Vec::new();
+    for key in keys {
+        match out.last_mut() {
+            Some((last, count)) if *last == key => *count += 1.0,
+            _ => out.push((key, 1.0)),
+        }
+    }
+    out
+}
+
 /// Distinct (x, t_x, T) rows with how many customers share each, times divided by `scale`.
 ///
 /// The likelihood is a sum over customers, so customers with the same history contribute
@@ -76,33 +91,24 @@ impl Patterns {
     /// Groups validated histories; the order of the rows is the sorted order of (x, t_x, T),
     /// so the result does not depend on the order of the input.
     pub fn new(histories: &[RepeatHistory], scale: f64) -> Self {
-        let mut rows: Vec<(u32, u64, u64)> = histories
-            .iter()
-            .map(|h| (h.frequency, h.recency.to_bits(), h.age.to_bits()))
-            .collect();
-        // Non-negative finite f64s order like their bit patterns.
-        rows.sort_unstable();
+        let rows = sorted_counts(
+            histories
+                .iter()
+                .map(|h| (h.frequency, h.recency.to_bits(), h.age.to_bits())),
+        );
         let mut out = Self {
-            frequency: Vec::new(),
-            recency: Vec::new(),
-            age: Vec::new(),
-            weight: Vec::new(),
+            frequency: Vec::with_capacity(rows.len()),
+            recency: Vec::with_capacity(rows.len()),
+            age: Vec::with_capacity(rows.len()),
+            weight: Vec::with_capacity(rows.len()),
             max_frequency: 0,
         };
-        let mut previous = None;
-        for row in rows {
-            if previous == Some(row) {
-                if let Some(w) = out.weight.last_mut() {
-                    *w += 1.0;
-                }
-                continue;
-            }
-            previous = Some(row);
-            out.frequency.push(row.0);
-            out.recency.push(f64::from_bits(row.1) / scale);
-            out.age.push(f64::from_bits(row.2) / scale);
-            out.weight.push(1.0);
-            out.max_frequency = out.max_frequency.max(row.0);
+        for ((x, recency, age), count) in rows {
+            out.frequency.push(x);
+            out.recency.push(f64::from_bits(recency) / scale);
+            out.age.push(f64::from_bits(age) / scale);
+            out.weight.push(count);
+            out.max_frequency = out.max_frequency.max(x);
         }
         out
     }
@@ -163,29 +169,17 @@ pub(crate) struct SpendPatterns {
 
 impl SpendPatterns {
     pub fn new(spends: &[SpendHistory], scale: f64) -> Self {
-        let mut rows: Vec<(u32, u64)> = spends
-            .iter()
-            .map(|s| (s.frequency, s.mean_spend.to_bits()))
-            .collect();
-        rows.sort_unstable();
+        let rows = sorted_counts(spends.iter().map(|s| (s.frequency, s.mean_spend.to_bits())));
         let mut out = Self {
-            frequency: Vec::new(),
-            mean_spend: Vec::new(),
-            weight: Vec::new(),
+            frequency: Vec::with_capacity(rows.len()),
+            mean_spend: Vec::with_capacity(rows.len()),
+            weight: Vec::with_capacity(rows.len()),
             customers: spends.len() as f64,
         };
-        let mut previous = None;
-        for row in rows {
-            if previous == Some(row) {
-                if let Some(w) = out.weight.last_mut() {
-                    *w += 1.0;
-                }
-                continue;
-            }
-            previous = Some(row);
-            out.frequency.push(row.0);
-            out.mean_spend.push(f64::from_bits(row.1) / scale);
-            out.weight.push(1.0);
+        for ((x, mean_spend), count) in rows {
+            out.frequency.push(x);
+            out.mean_spend.push(f64::from_bits(mean_spend) / scale);
+            out.weight.push(count);
         }
         out
     }
