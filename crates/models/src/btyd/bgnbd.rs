@@ -158,7 +158,7 @@ impl PurchaseProcess for BgNbd {
     }
 }
 
-/// ln[(1−z)^p · ₂F₁(p, q; c; z)] given ln(1−z), by Euler's transformation
+/// ln\[(1−z)^p · ₂F₁(p, q; c; z)\] given ln(1−z), by Euler's transformation
 /// (1−z)^(c−p−q)·₂F₁(c−p, c−q; c; z) when its parameters allow (its series is much shorter for
 /// heavy buyers and long horizons), else directly.
 pub(crate) fn ln_power_times_hyp2f1(

@@ -12,7 +12,7 @@ pub struct ClvHorizon {
     pub discount_rate: f64,
 }
 
-/// Σ_{k=1..periods} spend·(E[Y(k·L)] − E[Y((k−1)·L)]) / (1 + d)^k: the expected purchases of
+/// Σ_{k=1..periods} spend·(E\[Y(k·L)\] − E\[Y((k−1)·L)\]) / (1 + d)^k: the expected purchases of
 /// each period valued at `spend_per_purchase` and discounted to today (lifetimes' discrete
 /// CLV; no purchase at time 0, no margin). `None` where the expectation is undefined.
 pub fn customer_lifetime_value(

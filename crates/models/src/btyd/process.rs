@@ -15,7 +15,7 @@ pub trait PurchaseProcess: Sync {
     /// P(the customer is still active at the end of the calibration period).
     fn probability_alive(&self, h: &RepeatHistory) -> f64;
 
-    /// E[number of purchases in the next `horizon`], given the history (conditional
+    /// E\[number of purchases in the next `horizon`\], given the history (conditional
     /// expectation). `None` only where the parameters make it undefined (BG/NBD with
     /// a + b ≤ 1 for a customer without repeat purchases); never NaN or negative.
     fn expected_purchases(&self, horizon: f64, h: &RepeatHistory) -> Option<f64>;
@@ -23,7 +23,7 @@ pub trait PurchaseProcess: Sync {
     /// P(no purchase in the next `horizon`), given the history.
     fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64;
 
-    /// E[X(t)]: expected repeat purchases of a new customer in their first `t` (the tracking
+    /// E\[X(t)\]: expected repeat purchases of a new customer in their first `t` (the tracking
     /// curve). `None` where the parameters make it undefined.
     fn expected_purchases_unconditional(&self, t: f64) -> Option<f64>;
 
