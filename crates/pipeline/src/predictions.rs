@@ -406,10 +406,7 @@ pub fn predict(
             });
             Row {
                 alive: m.probability_alive(h),
-                expected: horizons
-                    .iter()
-                    .map(|t| m.expected_purchases(*t, h))
-                    .collect(),
+                expected: m.expected_purchases_at(&horizons, h),
                 quiet: horizons
                     .iter()
                     .map(|t| m.probability_no_purchase(*t, h))

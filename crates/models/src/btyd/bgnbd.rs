@@ -4,7 +4,7 @@
 //! purchase they drop out with probability p ~ Beta(a, b). Formulas: `docs/models.md`.
 
 use super::history::{Patterns, RepeatHistory};
-use super::hypergeometric::ln_hyp2f1;
+use super::hypergeometric::{ln_hyp2f1, ln_hyp2f1_at};
 use super::likelihood::{LikelihoodModel, ordered_sum};
 use super::process::{PurchaseProcess, poisson_gamma_pmf_tail};
 use super::real::{Real, log_add_exp};
@@ -122,6 +122,20 @@ impl PurchaseProcess for BgNbd {
         Some(self.probability_alive(h) * (a + b + x - 1.0) / (a - 1.0) * bracket)
     }
 
+    fn expected_purchases_at(&self, horizons: &[f64], h: &RepeatHistory) -> Vec<Option<f64>> {
+        let Self { r, alpha, a, b } = *self;
+        let x = f64::from(h.frequency);
+        let scale = self.probability_alive(h) * (a + b + x - 1.0) / (a - 1.0);
+        scaled_brackets_at(
+            r + x,
+            b + x,
+            a + b + x - 1.0,
+            alpha + h.age,
+            scale,
+            horizons,
+        )
+    }
+
     fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {
         let alive = self.probability_alive(h);
         let x = f64::from(h.frequency);
@@ -174,6 +188,40 @@ pub(crate) fn ln_power_times_hyp2f1(
     } else {
         Some(p * ln_one_minus_z + ln_hyp2f1(p, q, c, z)?)
     }
+}
+
+/// scale·(1 − (1−z)^p·₂F₁(p, q; c; z)) with z = t/(α+T+t) at each horizon t of `horizons`
+/// (`alpha_plus_age` is α+T), 0 at t ≤ 0: E\[Y(t)\] of BG/NBD and MBG/NBD, computed as their
+/// `expected_purchases` does, with one shared pass over the series for all horizons
+/// ([`ln_hyp2f1_at`]), so the same bits as one horizon at a time.
+pub(crate) fn scaled_brackets_at(
+    p: f64,
+    q: f64,
+    c: f64,
+    alpha_plus_age: f64,
+    scale: f64,
+    horizons: &[f64],
+) -> Vec<Option<f64>> {
+    let z: Vec<f64> = horizons.iter().map(|&t| t / (alpha_plus_age + t)).collect();
+    // The same choice as `ln_power_times_hyp2f1`: it does not depend on z.
+    let (power, mut values) = if c - p > -1.0 && c - q > -1.0 {
+        (c - q, ln_hyp2f1_at(c - p, c - q, c, &z))
+    } else {
+        (p, ln_hyp2f1_at(p, q, c, &z))
+    };
+    for (value, &t) in values.iter_mut().zip(horizons) {
+        *value = if t <= 0.0 {
+            Some(0.0)
+        } else {
+            value.map(|ln_f| {
+                let ln_one_minus_z = (alpha_plus_age / (alpha_plus_age + t)).ln();
+                let ln_term = power * ln_one_minus_z + ln_f;
+                let bracket = -ln_term.exp_m1();
+                scale * bracket
+            })
+        };
+    }
+    values
 }
 
 fn ln_gamma(x: f64) -> f64 {

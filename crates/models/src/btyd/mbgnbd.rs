@@ -1,7 +1,7 @@
 //! The MBG/NBD model (Batislam, Denizel & Filiztekin 2007): the BG/NBD where a customer can
 //! also drop out right after the first purchase, so one-time buyers are not all alive.
 
-use super::bgnbd::{ln_power_times_hyp2f1, repeat_purchases};
+use super::bgnbd::{ln_power_times_hyp2f1, repeat_purchases, scaled_brackets_at};
 use super::history::{Patterns, RepeatHistory};
 use super::likelihood::{LikelihoodModel, ordered_sum};
 use super::process::{PurchaseProcess, poisson_gamma_pmf_tail};
@@ -92,6 +92,20 @@ impl PurchaseProcess for MbgNbd {
         let ln_term = ln_power_times_hyp2f1(r + x, b + x + 1.0, a + b + x, z, ln_one_minus_z)?;
         let bracket = -ln_term.exp_m1();
         Some(self.probability_alive(h) * (a + b + x) / (a - 1.0) * bracket)
+    }
+
+    fn expected_purchases_at(&self, horizons: &[f64], h: &RepeatHistory) -> Vec<Option<f64>> {
+        let Self { r, alpha, a, b } = *self;
+        let x = f64::from(h.frequency);
+        let scale = self.probability_alive(h) * (a + b + x) / (a - 1.0);
+        scaled_brackets_at(
+            r + x,
+            b + x + 1.0,
+            a + b + x,
+            alpha + h.age,
+            scale,
+            horizons,
+        )
     }
 
     fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {

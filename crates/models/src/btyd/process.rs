@@ -20,6 +20,16 @@ pub trait PurchaseProcess: Sync {
     /// a + b ≤ 1 for a customer without repeat purchases); never NaN or negative.
     fn expected_purchases(&self, horizon: f64, h: &RepeatHistory) -> Option<f64>;
 
+    /// [`expected_purchases`](Self::expected_purchases) at each of `horizons`, in order: the
+    /// same values, computed together where that is cheaper (BG/NBD and MBG/NBD sum the ₂F₁
+    /// series of all horizons in one pass).
+    fn expected_purchases_at(&self, horizons: &[f64], h: &RepeatHistory) -> Vec<Option<f64>> {
+        horizons
+            .iter()
+            .map(|&t| self.expected_purchases(t, h))
+            .collect()
+    }
+
     /// P(no purchase in the next `horizon`), given the history.
     fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64;
 
