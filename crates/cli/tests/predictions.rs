@@ -87,6 +87,27 @@ fn run_fits_bg_nbd_from_the_transaction_file() {
         stdout.contains("BG/NBD (weeks; 23,570 customers"),
         "{stdout}"
     );
+    // Same inputs, same bytes, predictions included.
+    let again = kehu(
+        &[
+            "run",
+            data.to_str().expect("utf8"),
+            "--as-of",
+            "1997-10-01",
+            "--out",
+            "again",
+            "--quiet",
+        ],
+        dir.path(),
+    );
+    assert_eq!(again.status.code(), Some(0));
+    for file in ["customers.parquet", "segments.csv"] {
+        let read = |run: &str| std::fs::read(dir.path().join(run).join(file)).expect("output");
+        assert!(
+            read("run") == read("again"),
+            "{file} differs between two runs"
+        );
+    }
     let segments = std::fs::read_to_string(dir.path().join("run/segments.csv")).expect("segments");
     assert!(
         segments.lines().any(|l| l.starts_with("churn_risk,low,")),
