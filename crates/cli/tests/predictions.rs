@@ -33,19 +33,24 @@ fn kehu(args: &[&str], dir: &std::path::Path) -> std::process::Output {
         .expect("kehu runs")
 }
 
-fn close(got: f64, want: f64, relative: f64) -> bool {
-    ((got - want) / want).abs() <= relative
-}
-
-#[test]
-fn run_fits_bg_nbd_from_the_transaction_file() {
+/// A working directory whose kehu.toml asks for weeks (the papers' unit), and the CDNOW file.
+fn weekly_cdnow() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(
         dir.path().join("kehu.toml"),
         "[run]\ntime_unit = \"weeks\"\n",
     )
     .expect("config");
-    let data = repo().join("data/cdnow_transactions.csv.gz");
+    (dir, repo().join("data/cdnow_transactions.csv.gz"))
+}
+
+fn close(got: f64, want: f64, relative: f64) -> bool {
+    ((got - want) / want).abs() <= relative
+}
+
+#[test]
+fn run_fits_bg_nbd_from_the_transaction_file() {
+    let (dir, data) = weekly_cdnow();
     let out = kehu(
         &[
             "run",
@@ -124,13 +129,7 @@ fn run_fits_bg_nbd_from_the_transaction_file() {
 
 #[test]
 fn backtest_reproduces_the_published_holdout() {
-    let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(
-        dir.path().join("kehu.toml"),
-        "[run]\ntime_unit = \"weeks\"\n",
-    )
-    .expect("config");
-    let data = repo().join("data/cdnow_transactions.csv.gz");
+    let (dir, data) = weekly_cdnow();
     // 1997-10-01 + 273 days = 1998-07-01: the 39-week holdout of the papers.
     let out = kehu(
         &[

@@ -22,6 +22,8 @@ use std::collections::HashMap;
 pub struct BacktestData {
     pub calibration_end: NaiveDate,
     pub as_of: NaiveDate,
+    /// The scored customers' ids, in the order of `histories`.
+    pub customer_ids: Vec<String>,
     pub histories: Vec<RepeatHistory>,
     /// Mean repeat spend in the calibration period (NaN without repeats).
     pub spends: Vec<f64>,
@@ -99,6 +101,7 @@ pub fn backtest_data(
         holdout_revenue.push(if revenue.is_nan() { 0.0 } else { revenue });
     }
     Ok(BacktestData {
+        customer_ids: summary.rows.iter().map(|&r| cal_ids[r].clone()).collect(),
         calibration_end,
         as_of: options.as_of,
         histories: summary.histories,
@@ -272,16 +275,24 @@ pub fn score_model(
         pearson(&ranks(&value), &ranks(&data.holdout_revenue))
     });
     let unit = f64::from(data.unit_days);
-    let tracking_predicted = tracking_days
-        .iter()
-        .map(|d| {
-            data.histories
-                .par_iter()
-                .map(|h| m.expected_purchases(f64::from(*d) / unit, h).unwrap_or(0.0))
-                .collect::<Vec<f64>>()
-                .iter()
-                .sum()
+    // All tracking horizons of a customer in one pass; sums over fixed chunks of customers,
+    // added in order, so the result does not depend on the thread count.
+    let horizons: Vec<f64> = tracking_days.iter().map(|d| f64::from(*d) / unit).collect();
+    let partial: Vec<Vec<f64>> = data
+        .histories
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut sums = vec![0.0; horizons.len()];
+            for h in chunk {
+                for (sum, e) in sums.iter_mut().zip(m.expected_purchases_at(&horizons, h)) {
+                    *sum += e.unwrap_or(0.0);
+                }
+            }
+            sums
         })
+        .collect();
+    let tracking_predicted = (0..horizons.len())
+        .map(|k| partial.iter().map(|p| p[k]).sum())
         .collect();
     Ok(ModelScore {
         tracking_predicted,
@@ -375,12 +386,8 @@ pub fn run_backtest(
     tracking_days.push(holdout_days);
     // Actual cumulative repeat purchases of the scored customers: their purchase days in the
     // holdout (days_before ≤ holdout_days), placed at holdout day = holdout_days − days_before.
-    let calibration_ids: std::collections::HashSet<String> = {
-        let calibration = frame_at(&prepared.engine, &options, data.calibration_end)?;
-        let summary = btyd_summary(&calibration);
-        let ids = ids(&calibration);
-        summary.rows.iter().map(|&r| ids[r].clone()).collect()
-    };
+    let calibration_ids: std::collections::HashSet<&str> =
+        data.customer_ids.iter().map(String::as_str).collect();
     let mut per_day = vec![0.0; holdout_days as usize];
     for batch in purchase_occasions(&prepared.engine, &options)? {
         let id = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)

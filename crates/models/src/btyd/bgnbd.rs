@@ -6,7 +6,7 @@
 use super::history::{Patterns, RepeatHistory};
 use super::hypergeometric::{ln_hyp2f1, ln_hyp2f1_at};
 use super::likelihood::{LikelihoodModel, ordered_sum};
-use super::process::{PurchaseProcess, poisson_gamma_pmf_tail};
+use super::process::{PurchaseProcess, ln_beta, ln_nbd_pmf, poisson_gamma_pmf_tail};
 use super::real::{Real, log_add_exp};
 
 /// BG/NBD at given parameters. α is in the data's unit of time.
@@ -136,13 +136,6 @@ impl PurchaseProcess for BgNbd {
         )
     }
 
-    fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {
-        let alive = self.probability_alive(h);
-        let x = f64::from(h.frequency);
-        let quiet = ((self.alpha + h.age) / (self.alpha + h.age + horizon)).powf(self.r + x);
-        1.0 - alive + alive * quiet
-    }
-
     fn rate_posterior(&self, h: &RepeatHistory) -> (f64, f64) {
         (self.r + f64::from(h.frequency), self.alpha + h.age)
     }
@@ -157,13 +150,9 @@ impl PurchaseProcess for BgNbd {
     fn probability_of_purchases(&self, n: u32, t: f64) -> f64 {
         let Self { r, alpha, a, b } = *self;
         let n_f = f64::from(n);
-        let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
         let ln_ab = ln_beta(a, b);
         let p = alpha / (alpha + t);
-        let ln_nbd = ln_gamma(r + n_f) - ln_gamma(r) - ln_gamma(n_f + 1.0)
-            + r * p.ln()
-            + n_f * (1.0 - p).ln();
-        let still = (ln_beta(a, b + n_f) - ln_ab + ln_nbd).exp();
+        let still = (ln_beta(a, b + n_f) - ln_ab + ln_nbd_pmf(r, p, n)).exp();
         if n == 0 {
             return still;
         }
@@ -222,8 +211,4 @@ pub(crate) fn scaled_brackets_at(
         };
     }
     values
-}
-
-fn ln_gamma(x: f64) -> f64 {
-    statrs::function::gamma::ln_gamma(x)
 }

@@ -4,7 +4,7 @@
 use super::bgnbd::{ln_power_times_hyp2f1, repeat_purchases, scaled_brackets_at};
 use super::history::{Patterns, RepeatHistory};
 use super::likelihood::{LikelihoodModel, ordered_sum};
-use super::process::{PurchaseProcess, poisson_gamma_pmf_tail};
+use super::process::{PurchaseProcess, ln_beta, ln_nbd_pmf, poisson_gamma_pmf_tail};
 use super::real::{Real, softplus};
 
 /// MBG/NBD at given parameters. α is in the data's unit of time.
@@ -108,13 +108,6 @@ impl PurchaseProcess for MbgNbd {
         )
     }
 
-    fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {
-        let alive = self.probability_alive(h);
-        let x = f64::from(h.frequency);
-        let quiet = ((self.alpha + h.age) / (self.alpha + h.age + horizon)).powf(self.r + x);
-        1.0 - alive + alive * quiet
-    }
-
     fn rate_posterior(&self, h: &RepeatHistory) -> (f64, f64) {
         (self.r + f64::from(h.frequency), self.alpha + h.age)
     }
@@ -129,14 +122,9 @@ impl PurchaseProcess for MbgNbd {
     fn probability_of_purchases(&self, n: u32, t: f64) -> f64 {
         let Self { r, alpha, a, b } = *self;
         let n_f = f64::from(n);
-        let ln_gamma = statrs::function::gamma::ln_gamma;
-        let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
         let ln_ab = ln_beta(a, b);
         let p = alpha / (alpha + t);
-        let ln_nbd = ln_gamma(r + n_f) - ln_gamma(r) - ln_gamma(n_f + 1.0)
-            + r * p.ln()
-            + n_f * (1.0 - p).ln();
-        let still = (ln_beta(a, b + n_f + 1.0) - ln_ab + ln_nbd).exp();
+        let still = (ln_beta(a, b + n_f + 1.0) - ln_ab + ln_nbd_pmf(r, p, n)).exp();
         let dropped = (ln_beta(a + 1.0, b + n_f) - ln_ab).exp();
         still + dropped * poisson_gamma_pmf_tail(r, p, n)
     }

@@ -7,7 +7,7 @@ use super::bgnbd::repeat_purchases;
 use super::history::{Patterns, RepeatHistory};
 use super::hypergeometric::ln_hyp2f1;
 use super::likelihood::{LikelihoodModel, ordered_sum};
-use super::process::PurchaseProcess;
+use super::process::{PurchaseProcess, ln_beta};
 use super::quadrature::{gauss_legendre, gauss_legendre_real};
 use super::real::{Real, log_add_exp, log_sub_exp};
 
@@ -218,7 +218,6 @@ impl PurchaseProcess for ParetoNbd {
         let Self { r, alpha, s, beta } = *self;
         let ln_gamma = statrs::function::gamma::ln_gamma;
         let x = f64::from(n);
-        let ln_beta = |p: f64, q: f64| ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q);
         let alive_all_along = (ln_gamma(r + x) - ln_gamma(r) - ln_gamma(x + 1.0)
             + r * (alpha / (alpha + t)).ln()
             + x * (t / (alpha + t)).ln()

@@ -30,8 +30,16 @@ pub trait PurchaseProcess: Sync {
             .collect()
     }
 
-    /// P(no purchase in the next `horizon`), given the history.
-    fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64;
+    /// P(no purchase in the next `horizon`), given the history. The default holds for the
+    /// models where an active customer can leave only at a purchase (BG/NBD, MBG/NBD): a
+    /// customer who has left buys nothing, an active one buys nothing with the gamma–Poisson
+    /// probability (rate/(rate+t))^shape of [`PurchaseProcess::rate_posterior`].
+    fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {
+        let alive = self.probability_alive(h);
+        let (shape, rate) = self.rate_posterior(h);
+        let quiet = (rate / (rate + horizon)).powf(shape);
+        1.0 - alive + alive * quiet
+    }
 
     /// E\[X(t)\]: expected repeat purchases of a new customer in their first `t` (the tracking
     /// curve). `None` where the parameters make it undefined.
@@ -66,4 +74,18 @@ pub(crate) fn poisson_gamma_pmf_tail(r: f64, p: f64, n: u32) -> f64 {
         below += ln_term.exp();
     }
     (1.0 - below).max(0.0)
+}
+
+/// ln B(p, q).
+pub(crate) fn ln_beta(p: f64, q: f64) -> f64 {
+    let ln_gamma = statrs::function::gamma::ln_gamma;
+    ln_gamma(p) + ln_gamma(q) - ln_gamma(p + q)
+}
+
+/// ln P(N = n) for N negative binomial with shape r and success probability p: the purchases
+/// in t of a customer who never leaves, p = α/(α + t).
+pub(crate) fn ln_nbd_pmf(r: f64, p: f64, n: u32) -> f64 {
+    let ln_gamma = statrs::function::gamma::ln_gamma;
+    let n = f64::from(n);
+    ln_gamma(r + n) - ln_gamma(r) - ln_gamma(n + 1.0) + r * p.ln() + n * (1.0 - p).ln()
 }
