@@ -15,6 +15,7 @@
 
 mod bands;
 pub mod btyd;
+pub mod learn;
 mod lifecycle;
 mod rfm_scores;
 mod score_rules;
