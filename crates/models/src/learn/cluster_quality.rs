@@ -136,7 +136,7 @@ mod tests {
             vec![0.0, 0.0, 1.0, 10.0, 11.0, 10.0],
             vec![0.0, 1.0, 0.0, 10.0, 10.0, 11.0],
         ])
-        .unwrap();
+        .expect("valid test data");
         (x, vec![0, 0, 0, 1, 1, 1])
     }
 
@@ -145,7 +145,7 @@ mod tests {
         // Row 0: a = (1 + 1) / 2 = 1; b = mean of √200, √221, √221.
         let (x, labels) = two_blobs();
         let b0 = (200f64.sqrt() + 2.0 * 221f64.sqrt()) / 3.0;
-        let s = silhouette(&x, &labels).unwrap();
+        let s = silhouette(&x, &labels).expect("valid test data");
         assert!(s > 0.9 && s < 1.0, "{s}");
         let row0 = (b0 - 1.0) / b0;
         assert!(row0 > s - 0.05);
@@ -157,7 +157,7 @@ mod tests {
         let (x, labels) = two_blobs();
         // Means (1/3, 1/3) and (31/3, 31/3); overall (16/3, 16/3). Between: 2 × 3 × 2 × 25 = 300.
         // Within: each blob 2 × (1/9 + 1/9 + 4/9) = 4/3, total 8/3. CH = 300 × 4 / (8/3 × 1).
-        let ch = calinski_harabasz(&x, &labels).unwrap();
+        let ch = calinski_harabasz(&x, &labels).expect("valid test data");
         assert!((ch - 450.0).abs() < 1e-9, "{ch}");
     }
 }

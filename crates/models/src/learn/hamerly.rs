@@ -40,11 +40,12 @@ pub(crate) fn run(x: &Matrix, mut centers: Vec<f64>, max_iterations: usize, tole
     .into_iter()
     .flatten()
     .collect();
+    let (mut sums, mut counts) = cluster_sums(x, &bounds, k);
     let mut iterations = 0;
     let mut converged = false;
     while iterations < max_iterations {
         iterations += 1;
-        let updated = centroids(x, &bounds, &centers, k);
+        let updated = means(&sums, &counts, &centers, d);
         let shifts: Vec<f64> = (0..k)
             .map(|c| {
                 squared_distance(&updated[c * d..(c + 1) * d], &centers[c * d..(c + 1) * d]).sqrt()
@@ -52,8 +53,14 @@ pub(crate) fn run(x: &Matrix, mut centers: Vec<f64>, max_iterations: usize, tole
             .collect();
         let total_shift: f64 = shifts.iter().map(|s| s * s).sum();
         centers = updated;
-        let changed = reassign(x, &centers, &shifts, &mut bounds, d);
-        if changed == 0 || total_shift <= tolerance {
+        let moves = reassign(x, &centers, &shifts, &mut bounds, d);
+        for (sum, delta) in sums.iter_mut().zip(&moves.sums) {
+            *sum += delta;
+        }
+        for (count, delta) in counts.iter_mut().zip(&moves.counts) {
+            *count += delta;
+        }
+        if moves.changed == 0 || total_shift <= tolerance {
             converged = true;
             break;
         }
@@ -92,15 +99,16 @@ fn nearest_two(point: &[f64], centers: &[f64], d: usize) -> Bounds {
     }
 }
 
-/// Means of the points assigned to each centre. A centre that lost all its points stays where
-/// it was (it can win points back next round), so the number of clusters never silently drops.
-fn centroids(x: &Matrix, bounds: &[Bounds], previous: &[f64], k: usize) -> Vec<f64> {
+/// Per-cluster sums of the assigned points and their counts, in one chunked pass. Afterwards
+/// they are kept up to date from the points that change cluster (Hamerly's running sums), so an
+/// iteration touches only the bounds and the few points whose bounds fail.
+fn cluster_sums(x: &Matrix, bounds: &[Bounds], k: usize) -> (Vec<f64>, Vec<i64>) {
     let d = x.n_cols();
     let partials = map_chunks(x.n_rows(), |start, end| {
         let mut sums = vec![0.0; k * d];
-        let mut counts = vec![0usize; k];
-        for row in start..end {
-            let c = bounds[row].label as usize;
+        let mut counts = vec![0i64; k];
+        for (row, bound) in bounds.iter().enumerate().take(end).skip(start) {
+            let c = bound.label as usize;
             counts[c] += 1;
             for (sum, value) in sums[c * d..(c + 1) * d].iter_mut().zip(x.row(row)) {
                 *sum += value;
@@ -109,29 +117,46 @@ fn centroids(x: &Matrix, bounds: &[Bounds], previous: &[f64], k: usize) -> Vec<f
         (sums, counts)
     });
     let mut sums = vec![0.0; k * d];
-    let mut counts = vec![0usize; k];
+    let mut counts = vec![0i64; k];
     for (partial_sums, partial_counts) in partials {
-        for (total, value) in sums.iter_mut().zip(partial_sums) {
-            *total += value;
-        }
+        add(&mut sums, &partial_sums);
         for (total, value) in counts.iter_mut().zip(partial_counts) {
             *total += value;
         }
     }
-    for c in 0..k {
-        let slot = &mut sums[c * d..(c + 1) * d];
-        if counts[c] == 0 {
-            slot.copy_from_slice(&previous[c * d..(c + 1) * d]);
-        } else {
-            slot.iter_mut().for_each(|v| *v /= counts[c] as f64);
+    (sums, counts)
+}
+
+/// Cluster means from the running sums. A centre that lost all its points stays where it was
+/// (it can win points back next round), so the number of clusters never silently drops.
+fn means(sums: &[f64], counts: &[i64], previous: &[f64], d: usize) -> Vec<f64> {
+    let mut centers = previous.to_vec();
+    for (c, &count) in counts.iter().enumerate() {
+        if count > 0 {
+            for i in c * d..(c + 1) * d {
+                centers[i] = sums[i] / count as f64;
+            }
         }
     }
-    sums
+    centers
+}
+
+fn add(total: &mut [f64], part: &[f64]) {
+    for (t, p) in total.iter_mut().zip(part) {
+        *t += p;
+    }
+}
+
+/// What one reassignment pass changed: labels, and the resulting change of the running sums.
+struct Moves {
+    changed: usize,
+    sums: Vec<f64>,
+    counts: Vec<i64>,
 }
 
 /// Moves the bounds by the centre shifts, then re-examines only the points whose bounds no
-/// longer prove their assignment. Returns how many labels changed.
-fn reassign(x: &Matrix, centers: &[f64], shifts: &[f64], bounds: &mut [Bounds], d: usize) -> usize {
+/// longer prove their assignment.
+fn reassign(x: &Matrix, centers: &[f64], shifts: &[f64], bounds: &mut [Bounds], d: usize) -> Moves {
     let k = shifts.len();
     let (largest, largest_at, runner_up) = two_largest(shifts);
     // Half the distance from each centre to its nearest other centre: a point closer than
@@ -148,11 +173,15 @@ fn reassign(x: &Matrix, centers: &[f64], shifts: &[f64], bounds: &mut [Bounds], 
                 / 2.0
         })
         .collect();
-    bounds
+    let partials: Vec<Moves> = bounds
         .par_chunks_mut(CHUNK_ROWS)
         .enumerate()
         .map(|(chunk, slice)| {
-            let mut changed = 0;
+            let mut moves = Moves {
+                changed: 0,
+                sums: vec![0.0; k * d],
+                counts: vec![0; k],
+            };
             for (offset, bound) in slice.iter_mut().enumerate() {
                 let row = chunk * CHUNK_ROWS + offset;
                 let own = bound.label as usize;
@@ -171,15 +200,35 @@ fn reassign(x: &Matrix, centers: &[f64], shifts: &[f64], bounds: &mut [Bounds], 
                 if bound.upper <= limit {
                     continue;
                 }
-                let fresh = nearest_two(point, centers, d);
-                if fresh.label != bound.label {
-                    changed += 1;
+                *bound = nearest_two(point, centers, d);
+                let new = bound.label as usize;
+                if new != own {
+                    moves.changed += 1;
+                    moves.counts[own] -= 1;
+                    moves.counts[new] += 1;
+                    for (i, value) in point.iter().enumerate() {
+                        moves.sums[own * d + i] -= value;
+                        moves.sums[new * d + i] += value;
+                    }
                 }
-                *bound = fresh;
             }
-            changed
+            moves
         })
-        .sum()
+        .collect();
+    // Combined in chunk order: the same sums for any thread count.
+    let mut total = Moves {
+        changed: 0,
+        sums: vec![0.0; k * d],
+        counts: vec![0; k],
+    };
+    for part in partials {
+        total.changed += part.changed;
+        add(&mut total.sums, &part.sums);
+        for (t, p) in total.counts.iter_mut().zip(part.counts) {
+            *t += p;
+        }
+    }
+    total
 }
 
 /// The largest value, where it is, and the second largest.

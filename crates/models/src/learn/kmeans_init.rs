@@ -6,7 +6,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::matrix::Matrix;
-use super::row_chunks::{map_chunks, squared_distance};
+use rayon::prelude::*;
+
+use super::row_chunks::{CHUNK_ROWS, map_chunks, squared_distance};
 
 /// Picks `k` rows of `x` as initial centres; returns them row-major (`k × n_cols`).
 pub(crate) fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
@@ -41,9 +43,9 @@ pub(crate) fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut ChaCha8Rng) -> Ve
         // One pass gives every candidate's new potential.
         let partials = map_chunks(n, |start, end| {
             let mut sums = vec![0.0; candidates.len()];
-            for row in start..end {
+            for (row, &nearest) in closest.iter().enumerate().take(end).skip(start) {
                 for (sum, &candidate) in sums.iter_mut().zip(&candidates) {
-                    *sum += closest[row].min(squared_distance(x.row(row), x.row(candidate)));
+                    *sum += nearest.min(squared_distance(x.row(row), x.row(candidate)));
                 }
             }
             sums
@@ -62,12 +64,15 @@ pub(crate) fn kmeans_plus_plus(x: &Matrix, k: usize, rng: &mut ChaCha8Rng) -> Ve
         }
         let chosen = candidates[best];
         centers.extend_from_slice(x.row(chosen));
-        let updated = concat(map_chunks(n, |start, end| {
-            (start..end)
-                .map(|row| closest[row].min(squared_distance(x.row(row), x.row(chosen))))
-                .collect()
-        }));
-        closest = updated;
+        closest
+            .par_chunks_mut(CHUNK_ROWS)
+            .enumerate()
+            .for_each(|(chunk, slice)| {
+                for (offset, value) in slice.iter_mut().enumerate() {
+                    let row = chunk * CHUNK_ROWS + offset;
+                    *value = value.min(squared_distance(x.row(row), x.row(chosen)));
+                }
+            });
     }
     centers
 }

@@ -32,7 +32,7 @@ impl Matrix {
         if n_cols == 0 {
             return Err(MatrixError::NoColumns);
         }
-        if values.len() % n_cols != 0 {
+        if !values.len().is_multiple_of(n_cols) {
             return Err(MatrixError::Ragged {
                 values: values.len(),
                 n_cols,
@@ -120,7 +120,8 @@ mod tests {
 
     #[test]
     fn columns_become_rows() {
-        let matrix = Matrix::from_columns(&[vec![1.0, 2.0], vec![3.0, 4.0]]).unwrap();
+        let matrix =
+            Matrix::from_columns(&[vec![1.0, 2.0], vec![3.0, 4.0]]).expect("valid test data");
         assert_eq!(matrix.row(1), &[2.0, 4.0]);
         assert_eq!(matrix.column(1), vec![3.0, 4.0]);
         assert_eq!(matrix.select_rows(&[1, 0]).values(), &[2.0, 4.0, 1.0, 3.0]);
