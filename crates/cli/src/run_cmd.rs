@@ -93,6 +93,9 @@ pub fn step_message(step: RunStep, what: &str, lang: Lang) -> String {
             .pick("fitting the customer-base model", "拟合客户预测模型")
             .to_string(),
         RunStep::Schemes => lang.pick("classifying", "客户分类").to_string(),
+        RunStep::Learn => lang
+            .pick("clustering and comparing", "聚类与方法对比")
+            .to_string(),
         RunStep::Write => lang.pick("writing results", "写出结果").to_string(),
     }
 }

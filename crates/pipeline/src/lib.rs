@@ -7,6 +7,9 @@
 
 mod backtest;
 mod check;
+mod cluster_names;
+mod clustering;
+mod comparison;
 pub mod config;
 mod demo;
 mod error;
@@ -18,6 +21,7 @@ mod run;
 mod run_outputs;
 mod schemes;
 mod segments;
+mod tree_rules;
 mod xlsx_output;
 
 pub use backtest::{
@@ -25,6 +29,8 @@ pub use backtest::{
     calibration_spend_model, run_backtest, score_model,
 };
 pub use check::{CheckRun, check_files};
+pub use clustering::{ClusterProfile, ClusterReport, KChoiceReport, KMeansReport, WardReport};
+pub use comparison::{Comparison, compare};
 pub use demo::{bundled_data_dir, run_demo};
 pub use error::PipelineError;
 pub use feature_frame::FeatureFrame;
@@ -35,3 +41,4 @@ pub use predictions::{
 pub use run::{RunRequest, RunResult, RunStep, config_dir_of, run};
 pub use schemes::SchemeOutcome;
 pub use segments::{SegmentRow, segments_csv};
+pub use tree_rules::{CrossValidationScores, RuleText, TestScores, TreeReport, rules_toml};

@@ -2,6 +2,8 @@
 
 use crate::backtest::{ModelScore, backtest_data, best_model, score_model};
 use crate::check::{CheckRun, check_files};
+use crate::clustering::{ClusterReport, cluster_schemes};
+use crate::comparison::{Comparison, compare_pairs};
 use crate::config::{Config, SourceConfig};
 use crate::error::PipelineError;
 use crate::feature_frame::FeatureFrame;
@@ -10,6 +12,7 @@ use crate::predictions::{PredictionOutcome, PurchaseModel, predict};
 use crate::run_outputs::write_run;
 use crate::schemes::{SchemeOutcome, rfm_score_columns, run_rule_schemes};
 use crate::segments::{SegmentRow, segment_rows};
+use crate::tree_rules::{TreeReport, tree_scheme};
 use chrono::NaiveDate;
 use kehu_domain::{Labelling, Lang};
 use kehu_features::{
@@ -51,6 +54,8 @@ pub enum RunStep {
     Predict,
     /// Labelling customers.
     Schemes,
+    /// Clustering, decision-tree rules and method comparison.
+    Learn,
     /// Writing the outputs.
     Write,
 }
@@ -70,6 +75,13 @@ pub struct RunResult {
     pub outcomes: Vec<SchemeOutcome>,
     /// The predictions, unless `[predict] enabled = false`.
     pub prediction: Option<PredictionOutcome>,
+    /// The clustering, unless `[cluster] enabled = false` or it could not run.
+    pub clustering: Option<ClusterReport>,
+    /// The decision tree, unless `[tree] enabled = false` or its target is missing.
+    pub tree: Option<TreeReport>,
+    /// The cross-tabulations of `[compare]`, and a note per pair that could not be compared.
+    pub comparisons: Vec<Comparison>,
+    pub comparison_notes: Vec<kehu_domain::Note>,
     /// The segment table.
     pub segments: Vec<SegmentRow>,
     /// Net revenue of all customers, exact.
@@ -347,6 +359,24 @@ pub fn run(
     outcomes.extend(rule_outcomes);
     lap("schemes", &mut timings);
 
+    on_step(RunStep::Learn, "");
+    let mut clustering = None;
+    if config.cluster.enabled {
+        let (learned, report) = cluster_schemes(&frame, &config.cluster, &outcomes)?;
+        frame = append_labels(&frame, &learned)?;
+        outcomes.extend(learned);
+        clustering = report;
+    }
+    let mut tree = None;
+    if config.tree.enabled {
+        let (outcome, report) = tree_scheme(&engine, &frame, &config.tree, &outcomes)?;
+        frame = append_labels(&frame, std::slice::from_ref(&outcome))?;
+        outcomes.push(outcome);
+        tree = report;
+    }
+    let (comparisons, comparison_notes) = compare_pairs(&frame, &outcomes, &config.compare.pairs);
+    lap("learn", &mut timings);
+
     on_step(RunStep::Write, "");
     let labellings: Vec<&Labelling> = outcomes
         .iter()
@@ -383,6 +413,10 @@ pub fn run(
         customers: frame.len(),
         outcomes,
         prediction,
+        clustering,
+        tree,
+        comparisons,
+        comparison_notes,
         segments,
         revenue,
         timings,

@@ -64,9 +64,23 @@ struct RunRecord<'a> {
     revenue: String,
     schemes: Vec<SchemeRecord<'a>>,
     predictions: Option<&'a crate::predictions::PredictionOutcome>,
+    clustering: Option<&'a crate::clustering::ClusterReport>,
+    tree: Option<&'a crate::tree_rules::TreeReport>,
+    comparisons: Vec<ComparisonRecord<'a>>,
     config: &'a crate::config::Config,
     timings_seconds: serde_json::Map<String, serde_json::Value>,
     outputs: Vec<String>,
+}
+
+/// A comparison as run.json lists it (the table itself is in its CSV file).
+#[derive(Debug, Serialize)]
+struct ComparisonRecord<'a> {
+    a: &'a str,
+    b: &'a str,
+    adjusted_rand_index: f64,
+    customers_compared: usize,
+    reading: &'a Note,
+    file: String,
 }
 
 fn scheme_records(outcomes: &[SchemeOutcome]) -> Vec<SchemeRecord<'_>> {
@@ -154,8 +168,33 @@ pub fn write_run(
     write_file(&q_path, &all)?;
     outputs.push(q_path);
 
+    if !result.comparisons.is_empty() {
+        let compare_dir = dir.join("compare");
+        std::fs::create_dir_all(&compare_dir).map_err(|source| PipelineError::Write {
+            path: compare_dir.clone(),
+            source,
+        })?;
+        for c in &result.comparisons {
+            let path = compare_dir.join(format!("{}__{}.csv", c.a, c.b));
+            write_file(&path, c.to_csv(req.lang).as_bytes())?;
+            outputs.push(path);
+        }
+    }
+
+    if let Some(tree) = &result.tree {
+        let path = dir.join("tree_rules.toml");
+        write_file(&path, crate::tree_rules::rules_toml(tree).as_bytes())?;
+        outputs.push(path);
+    }
+
     let json_path = dir.join("run.json");
-    let mut names: Vec<String> = outputs.iter().map(|p| file_name(p)).collect();
+    let mut names: Vec<String> = outputs
+        .iter()
+        .map(|p| {
+            p.strip_prefix(dir)
+                .map_or_else(|_| file_name(p), |r| r.display().to_string())
+        })
+        .collect();
     names.push("run.json".into());
     let record = RunRecord {
         kehu_version: env!("CARGO_PKG_VERSION"),
@@ -183,6 +222,28 @@ pub fn write_run(
         revenue: result.revenue.to_string(),
         schemes: scheme_records(&result.outcomes),
         predictions: result.prediction.as_ref(),
+        clustering: result.clustering.as_ref(),
+        tree: result.tree.as_ref(),
+        comparisons: result
+            .comparisons
+            .iter()
+            .map(|c| ComparisonRecord {
+                a: &c.a,
+                b: &c.b,
+                adjusted_rand_index: c.adjusted_rand_index,
+                customers_compared: c.customers_compared,
+                reading: &c.reading,
+                file: format!("compare/{}__{}.csv", c.a, c.b),
+            })
+            .chain(result.comparison_notes.iter().map(|note| ComparisonRecord {
+                a: "",
+                b: "",
+                adjusted_rand_index: f64::NAN,
+                customers_compared: 0,
+                reading: note,
+                file: String::new(),
+            }))
+            .collect(),
         config: &req.config,
         timings_seconds: result
             .timings

@@ -3,7 +3,10 @@
 //! The scheme sections are serialised from `Config::default()`, so every default is visible
 //! and the file cannot drift from the code; comments are attached by key path.
 
-use super::{Config, PredictConfig, RfmConfig, RunConfig, SchemesConfig, SourceConfig};
+use super::{
+    ClusterConfig, CompareConfig, Config, PredictConfig, RfmConfig, RunConfig, SchemesConfig,
+    SourceConfig, TreeConfig,
+};
 use serde::Serialize;
 
 /// What `kehu init` learned about one input file.
@@ -168,6 +171,43 @@ const COMMENTS: &[(&str, &str)] = &[
         "top 20% of customers by CLV: high; next 30%: mid; rest: low",
     ),
     (
+        "cluster",
+        "Learned segments: k-means (scheme cluster) and Ward (scheme ward_cluster) on these features, named from their profile (docs/learning.md)",
+    ),
+    (
+        "cluster.transform",
+        "\"log1p\" = sign(x)·ln(1+|x|) before standardising, or \"none\"",
+    ),
+    (
+        "cluster.k",
+        "0 = choose k over k_range by the silhouette (elbow and Calinski–Harabasz reported too)",
+    ),
+    (
+        "cluster.algorithm",
+        "\"full\", \"minibatch\", or \"auto\" (mini-batch above 2,000,000 customers)",
+    ),
+    (
+        "cluster.ward_max_rows",
+        "Ward clusters a seeded sample this large; the rest join the nearest cluster",
+    ),
+    (
+        "tree",
+        "Decision tree (CART) that explains a label as IF … THEN rules; scheme tree = the label the rules give; tree_rules.toml holds them as a [[custom]] scheme",
+    ),
+    (
+        "tree.target",
+        "a scheme id (cluster, rfm_segment, value_tier, …) or a text / 0-1 column",
+    ),
+    (
+        "tree.features",
+        "empty = recency, orders, revenue, aov, tenure and the behaviour columns present",
+    ),
+    ("tree.class_weight", "\"none\" or \"balanced\""),
+    (
+        "compare",
+        "Cross-tabulations of two schemes: customers, revenue and the adjusted Rand index (compare/*.csv)",
+    ),
+    (
         "predict.min_customers",
         "guard rails: below these, predictions are switched off and the report says why",
     ),
@@ -251,6 +291,9 @@ pub fn render_init(sources: &[InitSource]) -> String {
     out.push_str(&commented::<RfmConfig>("rfm", &defaults.rfm));
     out.push_str(&commented::<SchemesConfig>("schemes", &defaults.schemes));
     out.push_str(&commented::<PredictConfig>("predict", &defaults.predict));
+    out.push_str(&commented::<ClusterConfig>("cluster", &defaults.cluster));
+    out.push_str(&commented::<TreeConfig>("tree", &defaults.tree));
+    out.push_str(&commented::<CompareConfig>("compare", &defaults.compare));
     out.push_str(
         "\n# Custom rule schemes: boolean SQL over the features, first match wins; customers matched\n\
          # by no rule get `other`, and the run reports how many matched several rules.\n\

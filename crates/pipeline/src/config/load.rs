@@ -231,6 +231,7 @@ fn validate(c: &Config) -> Result<(), Invalid> {
     if p.holdout_days == 0 {
         return Err(invalid("predict.holdout_days", "give at least 1 day"));
     }
+    validate_learning(c)?;
     if s.nps.passive_from > s.nps.promoter_from {
         return Err(invalid(
             "schemes.nps.passive_from",
@@ -403,4 +404,66 @@ mod tests {
             Some("钻石客户")
         );
     }
+}
+
+fn validate_learning(c: &Config) -> Result<(), Invalid> {
+    let k = &c.cluster;
+    one_of("cluster.transform", &k.transform, super::CLUSTER_TRANSFORMS)?;
+    one_of("cluster.algorithm", &k.algorithm, super::CLUSTER_ALGORITHMS)?;
+    if k.features.is_empty() {
+        return Err(invalid(
+            "cluster.features",
+            "name at least one numeric feature column",
+        ));
+    }
+    if k.k == 1 {
+        return Err(invalid(
+            "cluster.k",
+            "give 0 (choose automatically) or at least 2",
+        ));
+    }
+    if k.k_range[0] < 2 || k.k_range[1] < k.k_range[0] {
+        return Err(invalid(
+            "cluster.k_range",
+            "give [low, high] with 2 ≤ low ≤ high",
+        ));
+    }
+    if k.starts == 0 || k.max_iterations == 0 {
+        return Err(invalid(
+            "cluster.starts",
+            "starts and max_iterations must be at least 1",
+        ));
+    }
+    if k.silhouette_sample < 10 || k.ward_max_rows < 10 {
+        return Err(invalid(
+            "cluster.silhouette_sample",
+            "samples need at least 10 rows",
+        ));
+    }
+    let t = &c.tree;
+    one_of("tree.class_weight", &t.class_weight, super::CLASS_WEIGHTS)?;
+    if t.max_depth == 0 || t.min_samples_leaf == 0 {
+        return Err(invalid(
+            "tree.max_depth",
+            "max_depth and min_samples_leaf must be at least 1",
+        ));
+    }
+    if !(0.0..0.9).contains(&t.test_share) {
+        return Err(invalid("tree.test_share", "give a share in [0, 0.9)"));
+    }
+    if t.cv_folds == 1 {
+        return Err(invalid(
+            "tree.cv_folds",
+            "give 0 (no cross-validation) or at least 2 folds",
+        ));
+    }
+    for (i, [a, b]) in c.compare.pairs.iter().enumerate() {
+        if a == b {
+            return Err(invalid(
+                &format!("compare.pairs[{i}]"),
+                "compare two different schemes",
+            ));
+        }
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@
 mod against;
 pub mod catalogue;
 mod init;
+mod learn;
 mod load;
 mod predict;
 mod schemes;
@@ -14,6 +15,9 @@ mod schemes;
 pub use against::Against;
 pub use catalogue::{LabelRow, NOT_APPLICABLE, OTHER};
 pub use init::{InitSource, render_init};
+pub use learn::{
+    CLASS_WEIGHTS, CLUSTER_ALGORITHMS, CLUSTER_TRANSFORMS, ClusterConfig, CompareConfig, TreeConfig,
+};
 pub use load::{ConfigError, load_config, parse_config};
 pub use predict::{PURCHASE_MODELS, PredictConfig};
 pub use schemes::*;
@@ -37,6 +41,12 @@ pub struct Config {
     pub rfm: RfmConfig,
     /// The customer-base models.
     pub predict: PredictConfig,
+    /// Segments learned by k-means and Ward clustering.
+    pub cluster: ClusterConfig,
+    /// A decision tree that turns a label into rules.
+    pub tree: TreeConfig,
+    /// Cross-tabulations of two schemes.
+    pub compare: CompareConfig,
     /// The shipped schemes.
     pub schemes: SchemesConfig,
     /// User-written rule schemes.

@@ -1,0 +1,517 @@
+//! The decision tree of a run: CART trained on a label (a scheme or a column), scored on a
+//! held-out share, and exported as readable IF … THEN rules in both languages, as SQL, and as a
+//! `[[custom]]` scheme for kehu.toml. The SQL is evaluated by the rule engine on every customer
+//! and must give the tree's own predictions (scheme `tree`); the run records any difference.
+
+use crate::comparison::find;
+use crate::config::{CustomRule, CustomScheme, LabelName, TreeConfig};
+use crate::error::PipelineError;
+use crate::feature_frame::FeatureFrame;
+use crate::schemes::{SchemeOutcome, SchemeRow, info};
+use kehu_domain::{Label, Labelling, Note};
+use kehu_features::{FeatureEngine, RuleSpec, evaluate_rules};
+use kehu_models::learn::{
+    ClassWeight, ClassificationReport, Condition, ConditionOp, LeafRule, Matrix, TreeParams,
+    cross_validate, stratified_k_folds, train_test_split,
+};
+use serde::Serialize;
+
+pub(crate) const TREE: SchemeRow = ("tree", "Tree rules", "决策树规则");
+
+/// Features the tree uses when `[tree] features` is empty (those present with values).
+const DEFAULT_FEATURES: &[&str] = &[
+    "recency_days",
+    "orders",
+    "revenue",
+    "aov",
+    "tenure_days",
+    "interval_mean_days",
+    "return_rate",
+    "revenue_trend",
+    "discount_share",
+    "categories",
+];
+
+/// What the tree learned and how well it does.
+#[derive(Debug, Clone, Serialize)]
+pub struct TreeReport {
+    pub target: String,
+    pub features: Vec<String>,
+    /// Class codes with their names (en, zh).
+    pub classes: Vec<(String, String, String)>,
+    pub max_depth: usize,
+    pub min_samples_leaf: usize,
+    pub class_weight: String,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    pub depth: usize,
+    pub leaves: usize,
+    pub train_accuracy: f64,
+    pub test: TestScores,
+    pub cross_validation: Option<CrossValidationScores>,
+    /// (feature, share of the total impurity decrease), largest first.
+    pub importances: Vec<(String, f64)>,
+    /// One rule per leaf.
+    pub rules: Vec<RuleText>,
+    /// Customers for whom the SQL rules, run by the rule engine, give another class than the
+    /// tree (0 when the export is exact).
+    pub rule_mismatches: usize,
+    /// The rules as a `[[custom]]` scheme of kehu.toml.
+    pub scheme: CustomScheme,
+}
+
+/// Scores on the held-out customers.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestScores {
+    pub accuracy: f64,
+    /// Per class: (precision, recall, F1, support).
+    pub per_class: Vec<(f64, f64, f64, u64)>,
+    pub macro_f1: f64,
+    pub weighted_f1: f64,
+    /// Rows: actual class; columns: predicted class.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+/// k-fold cross-validated accuracy.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossValidationScores {
+    pub folds: Vec<f64>,
+    pub mean: f64,
+    pub std: f64,
+}
+
+/// One leaf as a rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleText {
+    pub class: String,
+    /// "IF recency_days > 120 AND orders <= 2 THEN C3 lapsed, infrequent".
+    pub en: String,
+    pub zh: String,
+    /// The conditions as a SQL boolean expression.
+    pub sql: String,
+    /// Training customers in the leaf and the share of them in its class.
+    pub customers: usize,
+    pub confidence: f64,
+}
+
+/// Trains the tree and adds scheme `tree`; `None` with a note when the target is missing.
+pub(crate) fn tree_scheme(
+    engine: &FeatureEngine,
+    frame: &FeatureFrame,
+    c: &TreeConfig,
+    outcomes: &[SchemeOutcome],
+) -> Result<(SchemeOutcome, Option<TreeReport>), PipelineError> {
+    let target = match target_of(frame, &c.target, outcomes) {
+        Ok(target) => target,
+        Err(reason) => {
+            return Ok((
+                SchemeOutcome::Skipped {
+                    scheme: info(TREE),
+                    reason,
+                },
+                None,
+            ));
+        }
+    };
+    let features = features_of(frame, c);
+    if features.is_empty() {
+        let reason = Note::new(
+            "[tree] none of the features has values",
+            "[tree] 所选特征均无数值",
+        );
+        return Ok((
+            SchemeOutcome::Skipped {
+                scheme: info(TREE),
+                reason,
+            },
+            None,
+        ));
+    }
+    let columns: Vec<Vec<f64>> = features
+        .iter()
+        .map(|f| frame.numeric(f).unwrap_or_default())
+        .collect();
+    let all =
+        Matrix::from_columns(&columns).map_err(|e| PipelineError::Input(format!("[tree]: {e}")))?;
+    let rows: Vec<usize> = (0..frame.len())
+        .filter(|&i| target.assigned[i].is_some())
+        .collect();
+    let y: Vec<u32> = rows.iter().filter_map(|&i| target.assigned[i]).collect();
+    let n_classes = target.classes.len();
+    let x = all.select_rows(&rows);
+    let bad = |e: &dyn std::fmt::Display| PipelineError::Input(format!("kehu.toml [tree]: {e}"));
+    let (train, test) = if c.test_share > 0.0 {
+        train_test_split(x.n_rows(), c.test_share, c.seed, Some(&y)).map_err(|e| bad(&e))?
+    } else {
+        ((0..x.n_rows()).collect(), Vec::new())
+    };
+    let params = TreeParams::new()
+        .max_depth(Some(c.max_depth))
+        .min_samples_leaf(c.min_samples_leaf)
+        .class_weight(if c.class_weight == "balanced" {
+            ClassWeight::Balanced
+        } else {
+            ClassWeight::None
+        });
+    let pick = |ids: &[usize]| -> (Matrix, Vec<u32>) {
+        (x.select_rows(ids), ids.iter().map(|&i| y[i]).collect())
+    };
+    let (x_train, y_train) = pick(&train);
+    let tree = params
+        .fit(&x_train, &y_train, n_classes)
+        .map_err(|e| bad(&e))?;
+    let train_accuracy = accuracy(&tree.predict(&x_train), &y_train);
+    let (x_test, y_test) = pick(&test);
+    let test_scores = if test.is_empty() {
+        scores(
+            &ClassificationReport::new(&y_train, &tree.predict(&x_train), n_classes)
+                .map_err(|e| bad(&e))?,
+        )
+    } else {
+        scores(
+            &ClassificationReport::new(&y_test, &tree.predict(&x_test), n_classes)
+                .map_err(|e| bad(&e))?,
+        )
+    };
+    let cross_validation = if c.cv_folds >= 2 {
+        let folds = stratified_k_folds(&y, c.cv_folds, c.seed).map_err(|e| bad(&e))?;
+        let cv = cross_validate(&params, &x, &y, n_classes, &folds).map_err(|e| bad(&e))?;
+        Some(CrossValidationScores {
+            folds: cv.fold_accuracies,
+            mean: cv.mean,
+            std: cv.std,
+        })
+    } else {
+        None
+    };
+    let mut importances: Vec<(String, f64)> = features
+        .iter()
+        .cloned()
+        .zip(tree.feature_importances().iter().copied())
+        .collect();
+    importances.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let leaf_rules = tree.rules();
+    let rules: Vec<RuleText> = leaf_rules
+        .iter()
+        .map(|r| rule_text(r, &features, &target.classes))
+        .collect();
+
+    // The export is checked, not trusted: the rule engine evaluates one OR-ed rule per class
+    // on every customer, and the result must equal the tree's prediction.
+    let predicted = tree.predict(&all);
+    let scheme = custom_scheme(&target.classes, &leaf_rules, &features, &c.target);
+    engine.register(
+        "features",
+        frame.batch().schema(),
+        vec![frame.batch().clone()],
+    )?;
+    let specs: Vec<RuleSpec> = scheme
+        .rules
+        .iter()
+        .map(|r| RuleSpec::new(&r.code, &r.when))
+        .collect();
+    let matches = evaluate_rules(engine, "features", &specs).map_err(|e| {
+        PipelineError::Compute(format!("the exported tree rules do not evaluate: {e}"))
+    })?;
+    let class_of_rule: Vec<u32> = scheme
+        .rules
+        .iter()
+        .map(|r| {
+            target
+                .classes
+                .iter()
+                .position(|c| c.0 == r.code)
+                .unwrap_or(0) as u32
+        })
+        .collect();
+    let rule_mismatches = matches
+        .first_match
+        .iter()
+        .zip(&predicted)
+        .filter(|(m, p)| m.map(|i| class_of_rule[i]) != Some(**p))
+        .count();
+    let report = TreeReport {
+        target: c.target.clone(),
+        features: features.clone(),
+        classes: target.classes.clone(),
+        max_depth: c.max_depth,
+        min_samples_leaf: c.min_samples_leaf,
+        class_weight: c.class_weight.clone(),
+        train_rows: train.len(),
+        test_rows: test.len(),
+        depth: tree.depth(),
+        leaves: tree.n_leaves(),
+        train_accuracy,
+        test: test_scores,
+        cross_validation,
+        importances,
+        rules,
+        rule_mismatches,
+        scheme,
+    };
+    let labels: Vec<Label> = target
+        .classes
+        .iter()
+        .map(|(code, en, zh)| Label::new(code, en, zh))
+        .collect();
+    let notes = vec![Note::new(
+        format!(
+            "A decision tree of depth {} with {} rules reproduces `{}` on {} held-out customers with {:.1}% accuracy; every customer gets the class its rule gives (tree_rules.toml).",
+            report.depth,
+            report.leaves,
+            c.target,
+            report.test_rows,
+            report.test.accuracy * 100.0
+        ),
+        format!(
+            "深度 {}、共 {} 条规则的决策树在 {} 位留出客户上复现 `{}` 的准确率为 {:.1}%；每位客户按其规则得到类别（见 tree_rules.toml）。",
+            report.depth,
+            report.leaves,
+            report.test_rows,
+            c.target,
+            report.test.accuracy * 100.0
+        ),
+    )];
+    let outcome = SchemeOutcome::Done(Labelling {
+        scheme: info(TREE),
+        labels,
+        assigned: predicted,
+        notes,
+    });
+    Ok((outcome, Some(report)))
+}
+
+/// The class of each customer (`None` = not part of training) and the class names.
+struct Target {
+    assigned: Vec<Option<u32>>,
+    classes: Vec<(String, String, String)>,
+}
+
+fn target_of(
+    frame: &FeatureFrame,
+    target: &str,
+    outcomes: &[SchemeOutcome],
+) -> Result<Target, Note> {
+    if let Some(labelling) = find(outcomes, target) {
+        let none = labelling.labels.iter().position(|l| l.code == "none");
+        return Ok(Target {
+            assigned: labelling
+                .assigned
+                .iter()
+                .map(|&a| (Some(a as usize) != none).then_some(a))
+                .collect(),
+            classes: labelling
+                .labels
+                .iter()
+                .map(|l| (l.code.clone(), l.en.clone(), l.zh.clone()))
+                .collect(),
+        });
+    }
+    let values: Option<Vec<Option<String>>> = frame.text(target).or_else(|| {
+        frame.numeric(target).map(|v| {
+            v.iter()
+                .map(|x| (!x.is_nan()).then(|| crate::schemes::num(*x)))
+                .collect()
+        })
+    });
+    let Some(values) = values.filter(|v| v.iter().any(Option::is_some)) else {
+        return Err(Note::new(
+            format!(
+                "[tree] target `{target}` is neither a scheme of this run nor a column with values"
+            ),
+            format!("[tree] 目标 `{target}` 既不是本次运行的方案，也不是有数值的列"),
+        ));
+    };
+    let mut distinct: Vec<String> = values.iter().flatten().cloned().collect();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() > 50 {
+        return Err(Note::new(
+            format!(
+                "[tree] target `{target}` has {} distinct values; a tree learns a label with at most 50",
+                distinct.len()
+            ),
+            format!(
+                "[tree] 目标 `{target}` 有 {} 个不同取值；决策树的目标最多 50 类",
+                distinct.len()
+            ),
+        ));
+    }
+    Ok(Target {
+        assigned: values
+            .iter()
+            .map(|v| {
+                v.as_ref()
+                    .and_then(|v| distinct.binary_search(v).ok())
+                    .map(|i| i as u32)
+            })
+            .collect(),
+        classes: distinct
+            .iter()
+            .map(|v| (v.clone(), v.clone(), v.clone()))
+            .collect(),
+    })
+}
+
+fn features_of(frame: &FeatureFrame, c: &TreeConfig) -> Vec<String> {
+    let wanted: Vec<String> = if c.features.is_empty() {
+        DEFAULT_FEATURES.iter().map(|f| f.to_string()).collect()
+    } else {
+        c.features.clone()
+    };
+    wanted
+        .into_iter()
+        .filter(|f| frame.numeric(f).is_some() && frame.has_values(f))
+        .collect()
+}
+
+fn accuracy(predicted: &[u32], actual: &[u32]) -> f64 {
+    let right = predicted.iter().zip(actual).filter(|(p, a)| p == a).count();
+    right as f64 / actual.len().max(1) as f64
+}
+
+fn scores(report: &ClassificationReport) -> TestScores {
+    TestScores {
+        accuracy: report.accuracy(),
+        per_class: report
+            .classes()
+            .iter()
+            .map(|s| (s.precision, s.recall, s.f1, s.support))
+            .collect(),
+        macro_f1: report.macro_average().f1,
+        weighted_f1: report.weighted_average().f1,
+        confusion: report.confusion_matrix(),
+    }
+}
+
+/// A threshold as SQL and people read it: the shortest text that parses back to the same
+/// number, so the rule engine compares against exactly the tree's threshold.
+fn threshold_text(value: f64) -> String {
+    format!("{value:?}")
+}
+
+/// One condition as SQL.
+fn condition_sql(c: &Condition, features: &[String]) -> String {
+    let name = &features[c.feature];
+    let t = threshold_text(c.threshold);
+    match c.op {
+        ConditionOp::LessOrEqual => format!("{name} <= {t}"),
+        ConditionOp::Greater => format!("{name} > {t}"),
+        ConditionOp::GreaterOrMissing => format!("({name} > {t} OR {name} IS NULL)"),
+        ConditionOp::Missing => format!("{name} IS NULL"),
+        ConditionOp::NotMissing => format!("{name} IS NOT NULL"),
+    }
+}
+
+/// A leaf's conditions as one SQL conjunction (`TRUE` for a tree that is a single leaf).
+fn leaf_sql(rule: &LeafRule, features: &[String]) -> String {
+    if rule.conditions.is_empty() {
+        return "TRUE".into();
+    }
+    rule.conditions
+        .iter()
+        .map(|c| condition_sql(c, features))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+fn rule_text(
+    rule: &LeafRule,
+    features: &[String],
+    classes: &[(String, String, String)],
+) -> RuleText {
+    let (code, en_name, zh_name) = &classes[rule.class as usize];
+    let sql = leaf_sql(rule, features);
+    let zh_conditions = rule
+        .conditions
+        .iter()
+        .map(|c| {
+            condition_sql(c, features)
+                .replace(" OR ", " 或 ")
+                .replace(" IS NULL", " 缺失")
+                .replace(" IS NOT NULL", " 不缺失")
+        })
+        .collect::<Vec<_>>()
+        .join(" 且 ");
+    let zh_conditions = if zh_conditions.is_empty() {
+        "所有客户".to_string()
+    } else {
+        zh_conditions
+    };
+    RuleText {
+        class: code.clone(),
+        en: format!(
+            "IF {sql} THEN {en_name} ({} customers, {:.0}% of them)",
+            rule.n_samples,
+            rule.confidence * 100.0
+        ),
+        zh: format!(
+            "如果 {zh_conditions} 则 {zh_name}（{} 位客户，其中 {:.0}% 属于此类）",
+            rule.n_samples,
+            rule.confidence * 100.0
+        ),
+        sql,
+        customers: rule.n_samples,
+        confidence: rule.confidence,
+    }
+}
+
+/// The tree as a `[[custom]]` scheme: one rule per class that any leaf predicts, the leaves
+/// OR-ed (they never overlap, so the order of the rules does not matter).
+pub(crate) fn custom_scheme(
+    classes: &[(String, String, String)],
+    rules: &[LeafRule],
+    features: &[String],
+    target: &str,
+) -> CustomScheme {
+    let mut out = Vec::new();
+    for (class, (code, en, zh)) in classes.iter().enumerate() {
+        let leaves: Vec<String> = rules
+            .iter()
+            .filter(|r| r.class as usize == class)
+            .map(|r| format!("({})", leaf_sql(r, features)))
+            .collect();
+        if leaves.is_empty() {
+            continue;
+        }
+        out.push(CustomRule {
+            code: code.clone(),
+            en: en.clone(),
+            zh: zh.clone(),
+            when: leaves.join(" OR "),
+        });
+    }
+    CustomScheme {
+        id: format!(
+            "{}_rules",
+            target.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")
+        ),
+        en: format!("Rules for {target}"),
+        zh: format!("{target} 的规则"),
+        other: LabelName::default(),
+        rules: out,
+    }
+}
+
+/// `tree_rules.toml`: the scheme, ready to paste into kehu.toml, with each leaf as a comment.
+pub fn rules_toml(report: &TreeReport) -> String {
+    let scheme = &report.scheme;
+    #[derive(Serialize)]
+    struct File<'a> {
+        custom: [&'a CustomScheme; 1],
+    }
+    let mut out = format!(
+        "# Decision-tree rules for `{}`, written by kehu (test accuracy {:.1}% on {} customers).\n\
+         # Paste into kehu.toml: the scheme `{}` then labels every customer as the tree does.\n",
+        report.target,
+        report.test.accuracy * 100.0,
+        report.test_rows,
+        scheme.id
+    );
+    for rule in &report.rules {
+        out.push_str(&format!("# {}\n", rule.en));
+    }
+    out.push('\n');
+    out.push_str(&toml::to_string(&File { custom: [scheme] }).unwrap_or_default());
+    out
+}
