@@ -52,6 +52,19 @@ pub enum Command {
     /// errors, P(buy) calibration, value ranking, tracking curve). Names the model
     /// `[predict] model = "auto"` would pick.
     Backtest(BacktestArgs),
+    /// Learn segments from the data: k-means on log R, F, M and AOV (or --features), k chosen
+    /// by the silhouette with the elbow and Calinski–Harabasz shown, clusters named from their
+    /// profile, and Ward's hierarchical clustering for comparison. Prints the sweep over k and
+    /// the cluster profiles; `kehu run` adds the same clusters as schemes.
+    Cluster(ClusterArgs),
+    /// Turn a label into rules: a decision tree (CART) trained on a scheme (cluster,
+    /// rfm_segment, value_tier, churn_risk, …) or a column of your data, scored on held-out
+    /// customers, printed as IF … THEN rules and written as a [[custom]] scheme for kehu.toml
+    /// that the rule engine evaluates with identical results.
+    Tree(TreeArgs),
+    /// Compare two schemes of a finished run: customers and revenue in every pair of labels,
+    /// and how far they agree (adjusted Rand index).
+    Compare(CompareArgs),
     /// Write a commented kehu.toml for your files: the detected mapping and every default.
     Init(InitArgs),
     /// Run the main job on the bundled UCI Online Retail data and print where the results are.
@@ -211,6 +224,97 @@ pub struct BacktestArgs {
     /// How to read the files.
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+/// What `kehu cluster` and `kehu tree` read, as for `kehu run`.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Input files, as for `kehu run` (they replace the config's `[[sources]]`).
+    pub files: Vec<PathBuf>,
+    /// The config file (default: ./kehu.toml when it exists, else the built-in defaults).
+    #[arg(short, long, value_name = "kehu.toml")]
+    pub config: Option<PathBuf>,
+    /// Judge as of this date (exclusive; default: the day after the last transaction).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Also write the whole result as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// No progress display.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// How to read the files.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// `kehu cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Number of clusters (default: the config's [cluster] k; 0 = choose by the silhouette).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Range of k to try when choosing, e.g. 3,8 (default: the config's, 3..8).
+    #[arg(long, value_delimiter = ',', num_args = 2, value_name = "LOW,HIGH")]
+    pub k_range: Option<Vec<usize>>,
+    /// Feature columns to cluster on, comma-separated (default: recency_days, orders, revenue,
+    /// aov).
+    #[arg(long, value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Skip Ward's clustering.
+    #[arg(long)]
+    pub no_ward: bool,
+    /// Seed of k-means++ and the samples.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Files, config, as-of, JSON output.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `kehu tree`.
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// What to learn: a scheme id (cluster, rfm_segment, value_tier, churn_risk, …) or a text
+    /// or 0/1 column (default: the config's [tree] target, cluster).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Feature columns the rules may use, comma-separated (default: recency, orders, revenue,
+    /// aov, tenure and the behaviour columns present).
+    #[arg(long, value_delimiter = ',')]
+    pub features: Vec<String>,
+    /// Most conditions in a rule.
+    #[arg(long)]
+    pub max_depth: Option<usize>,
+    /// Fewest customers a rule may cover.
+    #[arg(long)]
+    pub min_samples_leaf: Option<usize>,
+    /// Weigh rare labels as much as common ones.
+    #[arg(long)]
+    pub balanced: bool,
+    /// Cross-validation folds on top of the test split.
+    #[arg(long)]
+    pub cv_folds: Option<usize>,
+    /// Write the rules as a [[custom]] scheme for kehu.toml here.
+    #[arg(long, value_name = "FILE.toml")]
+    pub rules_out: Option<PathBuf>,
+    /// Files, config, as-of, JSON output.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `kehu compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A run directory written by `kehu run`.
+    pub run_dir: PathBuf,
+    /// The scheme in the rows, e.g. rfm_segment.
+    pub a: String,
+    /// The scheme in the columns, e.g. cluster.
+    pub b: String,
+    /// Also write the table as CSV here.
+    #[arg(long, value_name = "FILE.csv")]
+    pub csv: Option<PathBuf>,
 }
 
 /// `kehu init`.

@@ -9,6 +9,7 @@ mod demo_cmd;
 mod exit;
 mod gen_cmd;
 mod init_cmd;
+mod learn_cmd;
 mod progress;
 mod read_options;
 mod run_cmd;
@@ -25,6 +26,9 @@ fn main() -> ExitCode {
         args::Command::Check(a) => check_cmd::run(a, lang),
         args::Command::Run(a) => run_cmd::run(a, lang),
         args::Command::Backtest(a) => backtest_cmd::run(a, lang),
+        args::Command::Cluster(a) => learn_cmd::cluster(a, lang),
+        args::Command::Tree(a) => learn_cmd::tree(a, lang),
+        args::Command::Compare(a) => learn_cmd::compare(a, lang),
         args::Command::Init(a) => init_cmd::run(a, lang),
         args::Command::Demo(a) => demo_cmd::run(a, lang),
         args::Command::Gen(a) => gen_cmd::run(a, lang),

@@ -10,8 +10,9 @@ pub(crate) struct ClusterName {
 }
 
 /// How far (in standard deviations) a cluster mean must lie from the population's to earn a
-/// word.
+/// word, and to earn "very" (极).
 const NOTABLE: f64 = 0.5;
+const EXTREME: f64 = 1.5;
 
 /// (feature, en when high, zh when high, en when low, zh when low).
 const WORDS: &[(&str, &str, &str, &str, &str)] = &[
@@ -65,19 +66,35 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 /// `C<n> word, word` / `C<n> 词·词`; "average" when no feature stands out. `index` is the
-/// 0-based cluster number and `z` the cluster mean of each feature in standard deviations.
-pub(crate) fn name_cluster(index: usize, features: &[String], z: &[f64]) -> ClusterName {
+/// 0-based cluster number, `z` the cluster mean of each feature in standard deviations and
+/// `means` in the feature's own unit (a negative mean revenue reads "net refunds").
+pub(crate) fn name_cluster(
+    index: usize,
+    features: &[String],
+    z: &[f64],
+    means: &[f64],
+) -> ClusterName {
     let mut en = Vec::new();
     let mut zh = Vec::new();
-    for (feature, &value) in features.iter().zip(z) {
+    for ((feature, &value), &mean) in features.iter().zip(z).zip(means) {
+        if feature == "revenue" && mean < 0.0 {
+            en.push("net refunds".to_string());
+            zh.push("净退款".to_string());
+            continue;
+        }
         if value.abs() < NOTABLE {
             continue;
         }
         let high = value > 0.0;
+        let (very_en, very_zh) = if value.abs() >= EXTREME {
+            ("very ", "极")
+        } else {
+            ("", "")
+        };
         match WORDS.iter().find(|w| w.0 == feature) {
             Some(&(_, high_en, high_zh, low_en, low_zh)) => {
-                en.push(if high { high_en } else { low_en }.to_string());
-                zh.push(if high { high_zh } else { low_zh }.to_string());
+                en.push(format!("{very_en}{}", if high { high_en } else { low_en }));
+                zh.push(format!("{very_zh}{}", if high { high_zh } else { low_zh }));
             }
             None => {
                 en.push(format!("{} {feature}", if high { "high" } else { "low" }));
@@ -105,10 +122,21 @@ mod tests {
         let features: Vec<String> = ["recency_days", "orders", "revenue", "aov", "sessions"]
             .map(String::from)
             .to_vec();
-        let name = name_cluster(0, &features, &[-1.2, 0.9, 1.5, 0.1, -0.7]);
-        assert_eq!(name.en, "C1 recent, frequent, high spend, low sessions");
-        assert_eq!(name.zh, "C1 近期活跃·高频·高消费·sessions低");
-        let plain = name_cluster(2, &features, &[0.1, -0.2, 0.3, 0.0, 0.4]);
+        let means = [10.0, 5.0, 900.0, 80.0, 3.0];
+        let name = name_cluster(0, &features, &[-1.2, 0.9, 1.6, 0.1, -0.7], &means);
+        assert_eq!(
+            name.en,
+            "C1 recent, frequent, very high spend, low sessions"
+        );
+        assert_eq!(name.zh, "C1 近期活跃·高频·极高消费·sessions低");
+        let plain = name_cluster(2, &features, &[0.1, -0.2, 0.3, 0.0, 0.4], &means);
         assert_eq!(plain.en, "C3 average");
+        let refunds = name_cluster(
+            4,
+            &features,
+            &[1.0, -0.6, -3.0, 0.0, 0.0],
+            &[200.0, 1.0, -40.0, -40.0, 0.0],
+        );
+        assert_eq!(refunds.en, "C5 lapsed, infrequent, net refunds");
     }
 }

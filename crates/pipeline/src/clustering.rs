@@ -468,14 +468,15 @@ impl Context<'_> {
             .map(|c| {
                 let size = sizes[c].max(1) as f64;
                 let z: Vec<f64> = z[c * d..(c + 1) * d].iter().map(|v| v / size).collect();
-                let ClusterName { en, zh } = name_cluster(c, self.features, &z);
+                let means: Vec<f64> = means[c * d..(c + 1) * d].iter().map(|v| v / size).collect();
+                let ClusterName { en, zh } = name_cluster(c, self.features, &z, &means);
                 ClusterProfile {
                     code: format!("c{}", c + 1),
                     en,
                     zh,
                     customers: sizes[c],
                     share: sizes[c] as f64 / labels.len().max(1) as f64,
-                    means: means[c * d..(c + 1) * d].iter().map(|v| v / size).collect(),
+                    means,
                     z,
                     value_tier: majority("value_tier", c),
                     rfm_segment: majority("rfm_segment", c),

@@ -30,7 +30,7 @@ pub use backtest::{
 };
 pub use check::{CheckRun, check_files};
 pub use clustering::{ClusterProfile, ClusterReport, KChoiceReport, KMeansReport, WardReport};
-pub use comparison::{Comparison, compare};
+pub use comparison::{Comparison, compare, compare_run};
 pub use demo::{bundled_data_dir, run_demo};
 pub use error::PipelineError;
 pub use feature_frame::FeatureFrame;
@@ -38,7 +38,7 @@ pub use outputs::{write_batches_csv, write_batches_parquet};
 pub use predictions::{
     FitReport, MONTH_DAYS, PredictionOutcome, PredictionReport, PurchaseModel, SpendReport,
 };
-pub use run::{RunRequest, RunResult, RunStep, config_dir_of, run};
+pub use run::{RunRequest, RunResult, RunStep, classify, config_dir_of, run};
 pub use schemes::SchemeOutcome;
 pub use segments::{SegmentRow, segments_csv};
 pub use tree_rules::{CrossValidationScores, RuleText, TestScores, TreeReport, rules_toml};

@@ -319,6 +319,31 @@ pub fn run(
     req: &RunRequest,
     mut on_step: impl FnMut(RunStep, &str),
 ) -> Result<RunResult, PipelineError> {
+    let (mut result, frame, clock) = classify(req, &mut on_step)?;
+    on_step(RunStep::Write, "");
+    let formats = if req.formats.is_empty() {
+        req.config.run.formats.clone()
+    } else {
+        req.formats.clone()
+    };
+    let time_unit = if req.config.run.time_unit == "days" {
+        kehu_features::TimeUnit::Days
+    } else {
+        kehu_features::TimeUnit::Weeks
+    };
+    result.outputs = write_run(&result, &frame, req, &formats, time_unit)?;
+    result
+        .timings
+        .push(("write".into(), clock.elapsed().as_secs_f64()));
+    Ok(result)
+}
+
+/// Everything `run` does except writing: the result (with no outputs) and the customer table.
+/// `kehu cluster` and `kehu tree` print from it.
+pub fn classify(
+    req: &RunRequest,
+    mut on_step: impl FnMut(RunStep, &str),
+) -> Result<(RunResult, FeatureFrame, Instant), PipelineError> {
     let Prepared {
         check,
         engine,
@@ -377,7 +402,6 @@ pub fn run(
     let (comparisons, comparison_notes) = compare_pairs(&frame, &outcomes, &config.compare.pairs);
     lap("learn", &mut timings);
 
-    on_step(RunStep::Write, "");
     let labellings: Vec<&Labelling> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -401,12 +425,7 @@ pub fn run(
                 .replace("{as_of}", &as_of.format("%Y-%m-%d").to_string()),
         )
     });
-    let formats = if req.formats.is_empty() {
-        config.run.formats.clone()
-    } else {
-        req.formats.clone()
-    };
-    let mut result = RunResult {
+    let result = RunResult {
         check,
         as_of,
         out_dir,
@@ -422,11 +441,7 @@ pub fn run(
         timings,
         outputs: Vec::new(),
     };
-    result.outputs = write_run(&result, &frame, req, &formats, options.time_unit)?;
-    let mut clock_write = result.timings.clone();
-    clock_write.push(("write".into(), clock.elapsed().as_secs_f64()));
-    result.timings = clock_write;
-    Ok(result)
+    Ok((result, frame, clock))
 }
 
 /// The configured purchase model; for `auto`, the one with the smallest holdout error in a

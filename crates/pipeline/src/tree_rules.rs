@@ -370,6 +370,20 @@ fn accuracy(predicted: &[u32], actual: &[u32]) -> f64 {
     right as f64 / actual.len().max(1) as f64
 }
 
+/// Mean F1 over the classes present among the actual or the predicted labels (scikit-learn's
+/// default `labels`): a class nobody has, like `none`, does not pull the average down.
+fn present_macro_f1(report: &ClassificationReport) -> f64 {
+    let confusion = report.confusion_matrix();
+    let present: Vec<f64> = report
+        .classes()
+        .iter()
+        .enumerate()
+        .filter(|(c, s)| s.support > 0 || confusion.iter().any(|row| row[*c] > 0))
+        .map(|(_, s)| s.f1)
+        .collect();
+    present.iter().sum::<f64>() / present.len().max(1) as f64
+}
+
 fn scores(report: &ClassificationReport) -> TestScores {
     TestScores {
         accuracy: report.accuracy(),
@@ -378,7 +392,7 @@ fn scores(report: &ClassificationReport) -> TestScores {
             .iter()
             .map(|s| (s.precision, s.recall, s.f1, s.support))
             .collect(),
-        macro_f1: report.macro_average().f1,
+        macro_f1: present_macro_f1(report),
         weighted_f1: report.weighted_average().f1,
         confusion: report.confusion_matrix(),
     }
@@ -415,6 +429,28 @@ fn leaf_sql(rule: &LeafRule, features: &[String]) -> String {
         .join(" AND ")
 }
 
+/// A threshold for people: at most two decimals (the SQL keeps the exact value).
+fn readable(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// One condition for people, in English or Chinese.
+fn condition_words(c: &Condition, features: &[String], zh: bool) -> String {
+    let name = &features[c.feature];
+    let t = readable(c.threshold);
+    match (c.op, zh) {
+        (ConditionOp::LessOrEqual, _) => format!("{name} <= {t}"),
+        (ConditionOp::Greater, _) => format!("{name} > {t}"),
+        (ConditionOp::GreaterOrMissing, false) => format!("{name} > {t} (or missing)"),
+        (ConditionOp::GreaterOrMissing, true) => format!("{name} > {t}（或缺失）"),
+        (ConditionOp::Missing, false) => format!("{name} is missing"),
+        (ConditionOp::Missing, true) => format!("{name} 缺失"),
+        (ConditionOp::NotMissing, false) => format!("{name} is present"),
+        (ConditionOp::NotMissing, true) => format!("{name} 不缺失"),
+    }
+}
+
 fn rule_text(
     rule: &LeafRule,
     features: &[String],
@@ -422,26 +458,24 @@ fn rule_text(
 ) -> RuleText {
     let (code, en_name, zh_name) = &classes[rule.class as usize];
     let sql = leaf_sql(rule, features);
-    let zh_conditions = rule
-        .conditions
-        .iter()
-        .map(|c| {
-            condition_sql(c, features)
-                .replace(" OR ", " 或 ")
-                .replace(" IS NULL", " 缺失")
-                .replace(" IS NOT NULL", " 不缺失")
-        })
-        .collect::<Vec<_>>()
-        .join(" 且 ");
-    let zh_conditions = if zh_conditions.is_empty() {
-        "所有客户".to_string()
-    } else {
-        zh_conditions
+    let words = |zh: bool, and: &str, everyone: &str| {
+        let parts: Vec<String> = rule
+            .conditions
+            .iter()
+            .map(|c| condition_words(c, features, zh))
+            .collect();
+        if parts.is_empty() {
+            everyone.to_string()
+        } else {
+            parts.join(and)
+        }
     };
+    let en_conditions = words(false, " AND ", "TRUE");
+    let zh_conditions = words(true, " 且 ", "所有客户");
     RuleText {
         class: code.clone(),
         en: format!(
-            "IF {sql} THEN {en_name} ({} customers, {:.0}% of them)",
+            "IF {en_conditions} THEN {en_name} ({} customers, {:.0}% of them)",
             rule.n_samples,
             rule.confidence * 100.0
         ),
