@@ -255,7 +255,7 @@ pub struct ClusterArgs {
     #[arg(long)]
     pub k: Option<usize>,
     /// Range of k to try when choosing, e.g. 3,8 (default: the config's, 3..8).
-    #[arg(long, value_delimiter = ',', num_args = 2, value_name = "LOW,HIGH")]
+    #[arg(long, value_delimiter = ',', value_name = "LOW,HIGH")]
     pub k_range: Option<Vec<usize>>,
     /// Feature columns to cluster on, comma-separated (default: recency_days, orders, revenue,
     /// aov).

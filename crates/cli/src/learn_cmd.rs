@@ -45,7 +45,7 @@ fn classify(
 /// `kehu cluster`.
 pub fn cluster(args: &ClusterArgs, lang: Lang) -> anyhow::Result<Outcome> {
     if let Some(range) = &args.k_range
-        && (range[0] < 2 || range[1] < range[0])
+        && (range.len() != 2 || range[0] < 2 || range[1] < range[0])
     {
         return Err(usage_error(
             "--k-range LOW,HIGH needs 2 ≤ LOW ≤ HIGH".into(),

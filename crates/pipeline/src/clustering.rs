@@ -371,7 +371,7 @@ fn prepare_matrix(frame: &FeatureFrame, c: &ClusterConfig) -> Result<Prepared, N
     let rows: Vec<usize> = (0..frame.len())
         .filter(|&i| orders[i] >= 1.0 && columns.iter().all(|col| col[i].is_finite()))
         .collect();
-    let needed = c.k.max(c.k_range[0]).max(10);
+    let needed = c.k.max(c.k_range[0]).max(c.min_customers).max(2);
     if rows.len() < needed {
         return Err(Note::new(
             format!(

@@ -138,6 +138,30 @@ pub(crate) fn tree_scheme(
         .collect();
     let y: Vec<u32> = rows.iter().filter_map(|&i| target.assigned[i]).collect();
     let n_classes = target.classes.len();
+    let needed = (2 * c.min_samples_leaf).max(20);
+    if rows.len() < needed {
+        let reason = Note::new(
+            format!(
+                "[tree] only {} customers have a `{}` label; a tree with leaves of at least {} needs {needed}",
+                rows.len(),
+                c.target,
+                c.min_samples_leaf
+            ),
+            format!(
+                "[tree] 只有 {} 位客户有 `{}` 标签；每个叶子至少 {} 位客户的决策树需要 {needed} 位",
+                rows.len(),
+                c.target,
+                c.min_samples_leaf
+            ),
+        );
+        return Ok((
+            SchemeOutcome::Skipped {
+                scheme: info(TREE),
+                reason,
+            },
+            None,
+        ));
+    }
     let x = all.select_rows(&rows);
     let bad = |e: &dyn std::fmt::Display| PipelineError::Input(format!("kehu.toml [tree]: {e}"));
     let (train, test) = if c.test_share > 0.0 {
@@ -306,6 +330,15 @@ fn target_of(
                 .map(|l| (l.code.clone(), l.en.clone(), l.zh.clone()))
                 .collect(),
         });
+    }
+    if outcomes
+        .iter()
+        .any(|o| matches!(o, SchemeOutcome::Skipped { scheme, .. } if scheme.id == target))
+    {
+        return Err(Note::new(
+            format!("[tree] target `{target}` did not run in this run (its own line says why)"),
+            format!("[tree] 目标方案 `{target}` 本次未运行（原因见该方案）"),
+        ));
     }
     let values: Option<Vec<Option<String>>> = frame.text(target).or_else(|| {
         frame.numeric(target).map(|v| {

@@ -34,6 +34,9 @@ pub struct ClusterConfig {
     /// Ward clusters at most this many customers (a seeded sample); the rest join the nearest
     /// cluster centroid.
     pub ward_max_rows: usize,
+    /// Guard rail: with fewer clusterable customers than this, clustering is skipped (segments
+    /// learned from a handful of customers mislead).
+    pub min_customers: usize,
     /// Seed of every random choice (k-means++ seeding, samples).
     pub seed: u64,
 }
@@ -55,6 +58,7 @@ impl Default for ClusterConfig {
             silhouette_sample: 10_000,
             ward: true,
             ward_max_rows: 20_000,
+            min_customers: 100,
             seed: 42,
         }
     }

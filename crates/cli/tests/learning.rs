@@ -1,0 +1,332 @@
+//! Learned segments as a user gets them, on the bundled Online Retail data: `kehu run` adds
+//! k-means and Ward clusters, the decision-tree scheme and the comparisons; the exported tree
+//! rules pasted into kehu.toml give every customer the tree's class; same seed, same bytes on
+//! any thread count; `kehu cluster`, `kehu tree` and `kehu compare` print what they learned.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn retail() -> String {
+    repo()
+        .join("data/online_retail.csv.gz")
+        .to_str()
+        .expect("utf8")
+        .to_string()
+}
+
+fn kehu(args: &[&str], dir: &Path, threads: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kehu"));
+    command.args(args).current_dir(dir).env_remove("KEHU_LANG");
+    if let Some(threads) = threads {
+        command.env("RAYON_NUM_THREADS", threads);
+    }
+    command.output().expect("kehu runs")
+}
+
+fn ok(output: &Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The fields of one CSV line (quoted fields may hold commas).
+fn fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                out.last_mut().expect("field").push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(String::new()),
+            c => out.last_mut().expect("field").push(c),
+        }
+    }
+    out
+}
+
+fn run_json(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json"))
+        .expect("json")
+}
+
+#[test]
+fn run_clusters_explains_and_compares() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("run");
+    ok(&kehu(
+        &[
+            "run",
+            &retail(),
+            "--out",
+            out.to_str().expect("utf8"),
+            "--quiet",
+        ],
+        dir.path(),
+        None,
+    ));
+    let record = run_json(&out);
+    let clustering = &record["clustering"];
+    let k = clustering["k"].as_u64().expect("k") as usize;
+    let choice = &clustering["k_choice"];
+    // The default sweep is k = 3..8 and the silhouette decides.
+    assert!((3..=8).contains(&k));
+    assert_eq!(choice["recommended_k"].as_u64(), Some(k as u64));
+    let best = choice["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .max_by(|a, b| {
+            a[2].as_f64()
+                .unwrap_or(-1.0)
+                .total_cmp(&b[2].as_f64().unwrap_or(-1.0))
+        })
+        .expect("a candidate");
+    assert_eq!(best[0].as_u64(), Some(k as u64));
+    let clusters = clustering["clusters"].as_array().expect("profiles");
+    assert_eq!(clusters.len(), k);
+    let sizes: Vec<u64> = clusters
+        .iter()
+        .map(|c| c["customers"].as_u64().expect("size"))
+        .collect();
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "c1 is the largest: {sizes:?}"
+    );
+    assert_eq!(
+        sizes.iter().sum::<u64>(),
+        clustering["customers"].as_u64().expect("n")
+    );
+    assert!(
+        clusters
+            .iter()
+            .all(|c| c["en"].as_str().expect("en").starts_with('C'))
+    );
+    let ward = &clustering["ward"];
+    assert_eq!(ward["clusters"].as_array().expect("ward").len(), k);
+    assert!(ward["agreement_with_kmeans"].as_f64().expect("ari") > 0.0);
+
+    // The tree's SQL export, evaluated by the rule engine, equals the tree on every customer.
+    let tree = &record["tree"];
+    assert_eq!(tree["rule_mismatches"].as_u64(), Some(0));
+    assert!(
+        tree["test"]["accuracy"].as_f64().expect("accuracy") > 0.8,
+        "{tree}"
+    );
+    assert_eq!(
+        tree["rules"].as_array().expect("rules").len() as u64,
+        tree["leaves"].as_u64().expect("leaves")
+    );
+
+    // Each comparison's table adds up to both schemes' segment sizes.
+    let segments = std::fs::read_to_string(out.join("segments.csv")).expect("segments");
+    let size_of = |scheme: &str, code: &str| -> u64 {
+        segments
+            .lines()
+            .map(fields)
+            .find(|f| f[0] == scheme && f[1] == code)
+            .and_then(|f| f[3].parse().ok())
+            .unwrap_or(0)
+    };
+    let table =
+        std::fs::read_to_string(out.join("compare/rfm_segment__cluster.csv")).expect("compare");
+    let mut rows = std::collections::BTreeMap::<String, u64>::new();
+    let mut columns = std::collections::BTreeMap::<String, u64>::new();
+    for line in table.lines().skip(1) {
+        let f = fields(line);
+        let n: u64 = f[4].parse().expect("count");
+        *rows.entry(f[0].clone()).or_default() += n;
+        *columns.entry(f[2].clone()).or_default() += n;
+    }
+    for (code, n) in &rows {
+        assert_eq!(*n, size_of("rfm_segment", code), "rfm_segment {code}");
+    }
+    for (code, n) in &columns {
+        assert_eq!(*n, size_of("cluster", code), "cluster {code}");
+    }
+
+    // kehu compare reads the same run directory.
+    let printed = ok(&kehu(
+        &[
+            "compare",
+            out.to_str().expect("utf8"),
+            "rfm_segment",
+            "cluster",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(printed.contains("Adjusted Rand index"), "{printed}");
+    let missing = kehu(
+        &[
+            "compare",
+            out.to_str().expect("utf8"),
+            "rfm_segment",
+            "nope",
+        ],
+        dir.path(),
+        None,
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("its schemes are"));
+
+    // tree_rules.toml pasted into kehu.toml: the custom scheme labels everyone as the tree did.
+    let rules = std::fs::read_to_string(out.join("tree_rules.toml")).expect("rules");
+    std::fs::write(dir.path().join("kehu.toml"), &rules).expect("config");
+    let again = dir.path().join("again");
+    ok(&kehu(
+        &[
+            "run",
+            &retail(),
+            "--out",
+            again.to_str().expect("utf8"),
+            "--quiet",
+        ],
+        dir.path(),
+        None,
+    ));
+    let agreement =
+        std::fs::read_to_string(again.join("compare/rfm_segment__cluster.csv")).expect("compare");
+    assert_eq!(agreement, table, "the pasted rules change nothing else");
+    let pasted = ok(&kehu(
+        &[
+            "compare",
+            again.to_str().expect("utf8"),
+            "tree",
+            "cluster_rules",
+            "--csv",
+            "pasted.csv",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(pasted.contains("Adjusted Rand index 1.00"), "{pasted}");
+    let cells = std::fs::read_to_string(dir.path().join("pasted.csv")).expect("csv");
+    for line in cells.lines().skip(1) {
+        let f = fields(line);
+        assert_eq!(f[0], f[2], "tree and pasted rules disagree: {line}");
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_on_any_thread_count() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut outputs = Vec::new();
+    for threads in ["1", "3"] {
+        let out = dir.path().join(format!("run{threads}"));
+        ok(&kehu(
+            &[
+                "run",
+                &retail(),
+                "--out",
+                out.to_str().expect("utf8"),
+                "--quiet",
+            ],
+            dir.path(),
+            Some(threads),
+        ));
+        outputs.push((
+            std::fs::read(out.join("customers.parquet")).expect("parquet"),
+            std::fs::read(out.join("segments.csv")).expect("segments"),
+            std::fs::read(out.join("tree_rules.toml")).expect("rules"),
+        ));
+    }
+    assert!(
+        outputs[0] == outputs[1],
+        "outputs differ between 1 and 3 threads"
+    );
+}
+
+#[test]
+fn cluster_tree_and_their_errors_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let printed = ok(&kehu(
+        &[
+            "cluster",
+            &retail(),
+            "--k",
+            "4",
+            "--no-ward",
+            "--json",
+            "c.json",
+            "-q",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(
+        printed.contains("k = 4") && !printed.contains("Ward:"),
+        "{printed}"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("c.json")).expect("json"))
+            .expect("json");
+    assert_eq!(report["clusters"].as_array().expect("clusters").len(), 4);
+    assert!(report["k_choice"].is_null());
+
+    let zh = ok(&kehu(
+        &[
+            "--lang",
+            "zh",
+            "cluster",
+            &retail(),
+            "--k-range",
+            "3,5",
+            "-q",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(zh.contains("选择 k") && zh.contains("轮廓系数"), "{zh}");
+
+    let tree = ok(&kehu(
+        &[
+            "tree",
+            &retail(),
+            "--target",
+            "value_tier",
+            "--max-depth",
+            "3",
+            "--rules-out",
+            "vt.toml",
+            "-q",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(
+        tree.contains("IF revenue <= ") && tree.contains("Confusion matrix"),
+        "{tree}"
+    );
+    let rules = std::fs::read_to_string(dir.path().join("vt.toml")).expect("rules");
+    assert!(
+        rules.contains("[[custom]]") && rules.contains("id = \"value_tier_rules\""),
+        "{rules}"
+    );
+
+    let bad = kehu(
+        &["tree", &retail(), "--target", "no_such_column", "-q"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no_such_column"));
+    let bad_k = kehu(
+        &["cluster", &retail(), "--k-range", "5,3", "-q"],
+        dir.path(),
+        None,
+    );
+    assert_eq!(bad_k.status.code(), Some(2));
+}
