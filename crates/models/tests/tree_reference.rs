@@ -325,3 +325,21 @@ fn rules_reproduce_predict_on_both_datasets() {
         }
     }
 }
+
+/// The same parameters give the identical tree on 1 and 4 threads.
+#[test]
+fn trees_do_not_depend_on_the_thread_count() {
+    let data = load(&BANK, 0.0);
+    let (train_x, train_y, _, _) = split(&data);
+    for setting in ["depth8_balanced", "entropy_16_leaves"] {
+        let fit = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool")
+                .install(|| params(setting).fit(&train_x, &train_y, 2))
+                .expect("valid test data")
+        };
+        assert_eq!(fit(1), fit(4), "{setting}");
+    }
+}
