@@ -19,6 +19,8 @@ pub(crate) const WARD: SchemeRow = ("ward_cluster", "Cluster (Ward)", "聚类（
 
 /// Above this many customers, `algorithm = "auto"` uses mini-batch k-means.
 const MINIBATCH_ABOVE: usize = 2_000_000;
+/// Most clusters a Ward cut by height may give.
+const MAX_WARD_CLUSTERS: usize = 50;
 /// Merges of the Ward tree kept for the report's dendrogram (the top of the tree).
 const DENDROGRAM_MERGES: usize = 40;
 
@@ -274,9 +276,26 @@ fn ward(
     }
     .fit(context.matrix)
     .map_err(|e| PipelineError::Input(format!("kehu.toml [cluster] Ward: {e}")))?;
-    let sample_labels = tree
-        .cut_k(k)
-        .map_err(|e| PipelineError::Input(format!("kehu.toml [cluster] Ward: {e}")))?;
+    let sample_labels = if c.ward_cut_height > 0.0 {
+        tree.cut_height(c.ward_cut_height)
+    } else {
+        tree.cut_k(k)
+            .map_err(|e| PipelineError::Input(format!("kehu.toml [cluster] Ward: {e}")))?
+    };
+    let k = sample_labels.iter().max().map_or(1, |&m| m as usize + 1);
+    if k > MAX_WARD_CLUSTERS {
+        return Err(PipelineError::Input(format!(
+            "kehu.toml [cluster] ward_cut_height = {}: the cut gives {k} clusters; raise the height (the top merges are at {})",
+            c.ward_cut_height,
+            tree.merges()
+                .iter()
+                .rev()
+                .take(3)
+                .map(|m| format!("{:.2}", m.height))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let all = tree.assign_all(context.matrix, &sample_labels);
     let (labels, _) = relabel_by_size(&all, k);
     let clusters = context.profiles(&labels, k);
@@ -284,6 +303,7 @@ fn ward(
     let first_merge = merges.len().saturating_sub(DENDROGRAM_MERGES);
     let n_merges = merges.len();
     let cut_height = match k {
+        _ if c.ward_cut_height > 0.0 => c.ward_cut_height,
         k if k > n_merges => 0.0,
         k => {
             let below = merges[n_merges - k].height;

@@ -31,6 +31,8 @@ pub struct ClusterConfig {
     pub silhouette_sample: usize,
     /// Also cluster with Ward's method, into the same number of clusters.
     pub ward: bool,
+    /// Cut Ward's tree at this merge height instead of into k clusters (0 = into k clusters).
+    pub ward_cut_height: f64,
     /// Ward clusters at most this many customers (a seeded sample); the rest join the nearest
     /// cluster centroid.
     pub ward_max_rows: usize,
@@ -57,6 +59,7 @@ impl Default for ClusterConfig {
             algorithm: "auto".into(),
             silhouette_sample: 10_000,
             ward: true,
+            ward_cut_height: 0.0,
             ward_max_rows: 20_000,
             min_customers: 100,
             seed: 42,

@@ -440,6 +440,12 @@ fn validate_learning(c: &Config) -> Result<(), Invalid> {
             "samples need at least 10 rows",
         ));
     }
+    if !(k.ward_cut_height >= 0.0 && k.ward_cut_height.is_finite()) {
+        return Err(invalid(
+            "cluster.ward_cut_height",
+            "give 0 (cut into k clusters) or a positive height",
+        ));
+    }
     let t = &c.tree;
     one_of("tree.class_weight", &t.class_weight, super::CLASS_WEIGHTS)?;
     if t.max_depth == 0 || t.min_samples_leaf == 0 {
