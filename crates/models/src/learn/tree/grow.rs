@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::best_first::grow_best_first;
 use super::node::{Node, NodeSplit};
 use super::params::{Criterion, TreeError};
-use super::segment::{Segment, presort};
+use super::segment::{Segment, presort, release_scratch};
 use super::splitter::{
     ClassWeights, Entry, FeatureSplit, NodeStats, RowWeights, Weigh, best_split_on, improvement,
 };
@@ -142,10 +142,12 @@ fn grow_with<W: Weigh>(
         n_features: x.n_cols(),
         goes_left: (0..x.n_rows()).map(|_| AtomicBool::new(false)).collect(),
     };
-    Ok(match growth.max_leaf_nodes {
+    let nodes = match growth.max_leaf_nodes {
         Some(max_leaf_nodes) => grow_best_first(&context, segment, root, max_leaf_nodes),
         None => grow_depth_first(&context, segment, root, 0),
-    })
+    };
+    release_scratch();
+    Ok(nodes)
 }
 
 /// The node's best split, or `None` when it must stay a leaf (scikit-learn's stopping rules).

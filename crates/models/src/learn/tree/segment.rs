@@ -99,6 +99,14 @@ thread_local! {
     static RIGHT_SIDE: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Frees the partition scratch of this thread and of every thread of the current rayon pool,
+/// so that a finished fit holds no memory.
+pub(super) fn release_scratch() {
+    let release = || RIGHT_SIDE.with(|right| drop(right.take()));
+    release();
+    rayon::broadcast(|_| release());
+}
+
 /// Moves the entries whose row goes left to the front, keeping the order on both sides.
 /// Branch-free: each entry is written to both places and only one cursor advances.
 fn partition_entries(entries: &mut [Entry], n_left: usize, goes_left: &[AtomicBool]) {

@@ -166,6 +166,25 @@ fn the_tree_does_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn unbounded_trees_deeper_than_the_recursion_limit_grow_on_a_stack() {
+    // Alternating labels where each sample outweighs all before it: the best split always
+    // peels off the heaviest sample, so the tree is a chain as deep as the data is long.
+    // 120 copies of the column make each node big enough for the parallel, recursive path
+    // until the recursion limit.
+    let n = 300;
+    let column: Vec<f64> = (0..n).map(f64::from).collect();
+    let x = Matrix::from_columns(&vec![column; 120]).expect("valid test data");
+    let y: Vec<u32> = (0..n).map(|i| i % 2).collect();
+    let weights: Vec<f64> = (0..n).map(|i| 2f64.powi(i as i32)).collect();
+    let tree = TreeParams::new()
+        .max_depth(None)
+        .fit_weighted(&x, &y, 2, &weights)
+        .expect("valid test data");
+    assert!(tree.depth() > 100, "depth {}", tree.depth());
+    assert_eq!(tree.predict(&x), y);
+}
+
+#[test]
 fn bad_parameters_and_data_are_errors() {
     let x = Matrix::from_columns(&[vec![1.0, 2.0, 3.0]]).expect("valid test data");
     let y = [0, 1, 0];
