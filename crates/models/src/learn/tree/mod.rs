@@ -16,15 +16,16 @@
 
 // Why not linfa-trees 0.8.1 (the project's default choice): on the 1,000,000 × 10 matrix of
 // `examples/tree_bench.rs` (max_depth 10, Gini, min_samples_leaf 1; this 2-core machine, Nov
-// 2026) linfa-trees took 38.2 s and reached train accuracy 0.8176 with 611 leaves;
-// scikit-learn 1.9.1 took 8.8-9.6 s for 0.832073 with 1,008 leaves; this module takes 0.7-1.4 s
-// (1.3-1.6 s on one thread) and grows scikit-learn's tree (0.832073, 1,008 leaves). linfa-trees
-// also treats values less than 1e-5 apart as equal, counts classes in f32 hash maps, has no
-// class weights (only per-sample weights), no defined order for NaN, no best-first growth
-// (`max_leaf_nodes`) and an unweighted `min_impurity_decrease` that must be positive, so its
-// trees cannot be checked against scikit-learn's. Reproduce: `tree_bench --write-matrix PATH`,
-// then `bench/peers/tree_sklearn.py --matrix PATH`; linfa was run from a scratch project on the
-// same file with `DecisionTree::params().max_depth(Some(10)).min_weight_split(2.0)
+// 2026, shared with another build, so ranges) linfa-trees took 38.2 s and reached train
+// accuracy 0.8176 with 611 leaves; scikit-learn 1.9.1 took 8.8-11.5 s for 0.832073 with 1,008
+// leaves; this module takes 0.7-1.3 s (1.2-1.7 s on one thread) and grows scikit-learn's tree
+// (0.832073, 1,008 leaves). linfa-trees also treats values less than 1e-5 apart as equal,
+// counts classes in f32 hash maps, has no class weights (only per-sample weights), no defined
+// order for NaN, no best-first growth (`max_leaf_nodes`) and an unweighted
+// `min_impurity_decrease` that must be positive, so its trees cannot be checked against
+// scikit-learn's. Reproduce: `tree_bench --write-matrix PATH`, then
+// `bench/peers/tree_sklearn.py --matrix PATH`; linfa was run from a scratch project on the same
+// file with `DecisionTree::params().max_depth(Some(10)).min_weight_split(2.0)
 // .min_weight_leaf(1.0).min_impurity_decrease(1e-12)` (0 is rejected).
 
 mod best_first;
