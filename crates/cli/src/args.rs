@@ -275,8 +275,9 @@ pub struct ClusterArgs {
 /// `kehu tree`.
 #[derive(Debug, Args)]
 pub struct TreeArgs {
-    /// What to learn: a scheme id (cluster, rfm_segment, value_tier, churn_risk, …) or a text
-    /// or 0/1 column (default: the config's [tree] target, cluster).
+    /// What to learn: a scheme id (cluster, rfm_segment, value_tier, churn_risk, …), `churn`
+    /// (no order in the last 90 days, learned from the customers as they were before), or a
+    /// text or 0/1 column (default: the config's [tree] target, cluster).
     #[arg(long)]
     pub target: Option<String>,
     /// Feature columns the rules may use, comma-separated (default: recency, orders, revenue,

@@ -316,6 +316,34 @@ fn cluster_tree_and_their_errors_on_the_command_line() {
         "{rules}"
     );
 
+    // Churn in a holdout window: trained on the customers as they were 90 days before the end.
+    let churn = ok(&kehu(
+        &[
+            "tree",
+            &retail(),
+            "--target",
+            "churn",
+            "--balanced",
+            "--json",
+            "churn.json",
+            "-q",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(churn.contains("No order within 90 days"), "{churn}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("churn.json")).expect("json"),
+    )
+    .expect("json");
+    assert_eq!(report["rule_mismatches"].as_u64(), Some(0));
+    let trained =
+        report["train_rows"].as_u64().expect("rows") + report["test_rows"].as_u64().expect("rows");
+    assert!(
+        trained > 3000 && trained < 4338,
+        "customers with orders before the holdout: {trained}"
+    );
+
     let bad = kehu(
         &["tree", &retail(), "--target", "no_such_column", "-q"],
         dir.path(),

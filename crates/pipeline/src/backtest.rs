@@ -36,7 +36,7 @@ pub struct BacktestData {
     pub unit_days: u32,
 }
 
-fn frame_at(
+pub(crate) fn frame_at(
     engine: &FeatureEngine,
     options: &FeatureOptions,
     as_of: NaiveDate,

@@ -100,8 +100,23 @@ pub(crate) fn tree_scheme(
     frame: &FeatureFrame,
     c: &TreeConfig,
     outcomes: &[SchemeOutcome],
+    churn: &ChurnWindow<'_>,
 ) -> Result<(SchemeOutcome, Option<TreeReport>), PipelineError> {
-    let target = match target_of(frame, &c.target, outcomes) {
+    // `churn` trains on the customers as they were before the holdout, and what they did in
+    // it; every other target on the customers as they are now.
+    let calibration;
+    let (training, target) = if c.target == CHURN {
+        match churn_target(engine, frame, churn) {
+            Ok((at, target)) => {
+                calibration = at;
+                (&calibration, Ok(target))
+            }
+            Err(reason) => (frame, Err(reason)),
+        }
+    } else {
+        (frame, target_of(frame, &c.target, outcomes))
+    };
+    let target = match target {
         Ok(target) => target,
         Err(reason) => {
             return Ok((
@@ -113,7 +128,10 @@ pub(crate) fn tree_scheme(
             ));
         }
     };
-    let features = features_of(frame, c);
+    let features: Vec<String> = features_of(frame, c)
+        .into_iter()
+        .filter(|f| training.numeric(f).is_some())
+        .collect();
     if features.is_empty() {
         let reason = Note::new(
             "[tree] none of the features has values",
@@ -127,13 +145,16 @@ pub(crate) fn tree_scheme(
             None,
         ));
     }
-    let columns: Vec<Vec<f64>> = features
-        .iter()
-        .map(|f| frame.numeric(f).unwrap_or_default())
-        .collect();
-    let all =
-        Matrix::from_columns(&columns).map_err(|e| PipelineError::Input(format!("[tree]: {e}")))?;
-    let rows: Vec<usize> = (0..frame.len())
+    let matrix_of = |f: &FeatureFrame| {
+        let columns: Vec<Vec<f64>> = features
+            .iter()
+            .map(|name| f.numeric(name).unwrap_or_default())
+            .collect();
+        Matrix::from_columns(&columns).map_err(|e| PipelineError::Input(format!("[tree]: {e}")))
+    };
+    let all = matrix_of(frame)?;
+    let training_matrix = matrix_of(training)?;
+    let rows: Vec<usize> = (0..training.len())
         .filter(|&i| target.assigned[i].is_some())
         .collect();
     let y: Vec<u32> = rows.iter().filter_map(|&i| target.assigned[i]).collect();
@@ -162,7 +183,7 @@ pub(crate) fn tree_scheme(
             None,
         ));
     }
-    let x = all.select_rows(&rows);
+    let x = training_matrix.select_rows(&rows);
     let bad = |e: &dyn std::fmt::Display| PipelineError::Input(format!("kehu.toml [tree]: {e}"));
     let (train, test) = if c.test_share > 0.0 {
         train_test_split(x.n_rows(), c.test_share, c.seed, Some(&y)).map_err(|e| bad(&e))?
@@ -303,6 +324,78 @@ pub(crate) fn tree_scheme(
         notes,
     });
     Ok((outcome, Some(report)))
+}
+
+/// `[tree] target` for "bought nothing in the holdout window".
+pub(crate) const CHURN: &str = "churn";
+
+/// Where the `churn` target comes from: the feature table as of `as_of − holdout_days`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChurnWindow<'a> {
+    pub options: &'a kehu_features::FeatureOptions,
+    pub holdout_days: u32,
+}
+
+/// The customers with an order before the holdout, as they were then, and whether they
+/// ordered again in it (`stayed`) or not (`churned`).
+fn churn_target(
+    engine: &FeatureEngine,
+    frame: &FeatureFrame,
+    window: &ChurnWindow<'_>,
+) -> Result<(FeatureFrame, Target), Note> {
+    let as_of = window.options.as_of;
+    let Some(calibration_end) =
+        as_of.checked_sub_days(chrono::Days::new(u64::from(window.holdout_days)))
+    else {
+        return Err(Note::new(
+            "[tree] churn: the holdout reaches before the year 0",
+            "[tree] churn：留出期过长",
+        ));
+    };
+    let calibration =
+        crate::backtest::frame_at(engine, window.options, calibration_end).map_err(|e| {
+            Note::new(
+                format!("[tree] churn: no customers before {calibration_end} ({e})"),
+                format!("[tree] churn：{calibration_end} 之前没有客户（{e}）"),
+            )
+        })?;
+    let now: std::collections::HashMap<String, f64> = frame
+        .text("customer_id")
+        .unwrap_or_default()
+        .into_iter()
+        .zip(frame.numeric("orders").unwrap_or_default())
+        .filter_map(|(id, orders)| id.map(|id| (id, orders)))
+        .collect();
+    let before = calibration.numeric("orders").unwrap_or_default();
+    let assigned = calibration
+        .text("customer_id")
+        .unwrap_or_default()
+        .into_iter()
+        .zip(before)
+        .map(|(id, orders_then)| {
+            let orders_now = id.and_then(|id| now.get(&id).copied())?;
+            (orders_then >= 1.0).then_some(u32::from(orders_now <= orders_then))
+        })
+        .collect();
+    let days = window.holdout_days;
+    Ok((
+        calibration,
+        Target {
+            assigned,
+            classes: vec![
+                (
+                    "stayed".into(),
+                    format!("Ordered again within {days} days"),
+                    format!("{days} 天内再次下单"),
+                ),
+                (
+                    "churned".into(),
+                    format!("No order within {days} days"),
+                    format!("{days} 天内未下单"),
+                ),
+            ],
+        },
+    ))
 }
 
 /// The class of each customer (`None` = not part of training) and the class names.

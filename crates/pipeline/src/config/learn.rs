@@ -74,8 +74,9 @@ impl Default for ClusterConfig {
 pub struct TreeConfig {
     /// Train a tree at all.
     pub enabled: bool,
-    /// What to learn: a scheme id (`cluster`, `rfm_segment`, `value_tier`, …) or a text or
-    /// 0/1 column of the feature table.
+    /// What to learn: a scheme id (`cluster`, `rfm_segment`, `value_tier`, …), `churn` (no
+    /// order in the last `[predict] holdout_days`, learned from the features before them), or a
+    /// text or 0/1 column of the feature table.
     pub target: String,
     /// Numeric feature columns the rules may use; empty = the RFM basics and behaviour columns
     /// present in the data (docs/learning.md lists them).
