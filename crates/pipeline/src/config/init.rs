@@ -196,7 +196,7 @@ const COMMENTS: &[(&str, &str)] = &[
     ),
     (
         "tree.target",
-        "a scheme id (cluster, rfm_segment, value_tier, …) or a text / 0-1 column",
+        "a scheme id (cluster, rfm_segment, value_tier, …), \"churn\" (no order in the last predict.holdout_days), or a text / 0-1 column",
     ),
     (
         "tree.features",
