@@ -42,6 +42,20 @@ fn classify(
     Ok(settle(result, lang)?.map(|(result, _, _)| result))
 }
 
+/// Why scheme `id` was skipped, in the user's language.
+fn skip_reason(result: &RunResult, id: &str, lang: Lang) -> String {
+    result
+        .outcomes
+        .iter()
+        .find_map(|o| match o {
+            kehu_pipeline::SchemeOutcome::Skipped { scheme, reason } if scheme.id == id => {
+                Some(lang.pick(&reason.en, &reason.zh).to_string())
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// `kehu cluster`.
 pub fn cluster(args: &ClusterArgs, lang: Lang) -> anyhow::Result<Outcome> {
     if let Some(range) = &args.k_range
@@ -88,18 +102,7 @@ pub fn cluster(args: &ClusterArgs, lang: Lang) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
     let Some(report) = &result.clustering else {
-        let reason = result
-            .outcomes
-            .iter()
-            .find_map(|o| match o {
-                kehu_pipeline::SchemeOutcome::Skipped { scheme, reason }
-                    if scheme.id == "cluster" =>
-                {
-                    Some(lang.pick(&reason.en, &reason.zh).to_string())
-                }
-                _ => None,
-            })
-            .unwrap_or_default();
+        let reason = skip_reason(&result, "cluster", lang);
         return Err(usage_error(format!(
             "{}: {reason}",
             lang.pick("cannot cluster", "无法聚类")
@@ -260,16 +263,7 @@ pub fn tree(args: &TreeArgs, lang: Lang) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
     let Some(report) = &result.tree else {
-        let reason = result
-            .outcomes
-            .iter()
-            .find_map(|o| match o {
-                kehu_pipeline::SchemeOutcome::Skipped { scheme, reason } if scheme.id == "tree" => {
-                    Some(lang.pick(&reason.en, &reason.zh).to_string())
-                }
-                _ => None,
-            })
-            .unwrap_or_default();
+        let reason = skip_reason(&result, "tree", lang);
         return Err(usage_error(reason));
     };
     if let Some(path) = &args.input.json {

@@ -6,8 +6,9 @@
 
 use rayon::prelude::*;
 
+use super::cluster_quality::within_sum_of_squares;
 use super::matrix::Matrix;
-use super::row_chunks::{CHUNK_ROWS, map_chunks, ordered_sum, squared_distance};
+use super::row_chunks::{CHUNK_ROWS, map_chunks, squared_distance};
 
 /// The outcome of one run.
 pub(crate) struct Run {
@@ -66,10 +67,7 @@ pub(crate) fn run(x: &Matrix, mut centers: Vec<f64>, max_iterations: usize, tole
         }
     }
     let labels: Vec<u32> = bounds.iter().map(|b| b.label).collect();
-    let inertia = ordered_sum(n, |row| {
-        let c = labels[row] as usize;
-        squared_distance(x.row(row), &centers[c * d..(c + 1) * d])
-    });
+    let inertia = within_sum_of_squares(x, &labels, &centers);
     Run {
         centers,
         labels,

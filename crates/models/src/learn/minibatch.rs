@@ -6,11 +6,12 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::cluster_quality::within_sum_of_squares;
 use super::hamerly::Run;
 use super::kmeans::assign_nearest;
 use super::kmeans_init::kmeans_plus_plus;
 use super::matrix::Matrix;
-use super::row_chunks::{ordered_sum, squared_distance};
+use super::row_chunks::squared_distance;
 
 /// Seeds k-means++ on a sample of `3 × batch_size` rows, then runs `steps` mini-batch updates.
 pub(crate) fn run(
@@ -47,10 +48,7 @@ pub(crate) fn run(
         }
     }
     let labels = assign_nearest(x, &centers);
-    let inertia = ordered_sum(n, |row| {
-        let c = labels[row] as usize;
-        squared_distance(x.row(row), &centers[c * d..(c + 1) * d])
-    });
+    let inertia = within_sum_of_squares(x, &labels, &centers);
     Run {
         centers,
         labels,

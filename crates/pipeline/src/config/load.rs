@@ -353,59 +353,6 @@ pub(crate) fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_text_is_the_default() {
-        assert_eq!(parse_config("", "k.toml"), Ok(Config::default()));
-    }
-
-    #[test]
-    fn unknown_key_names_its_path_and_line() {
-        let err = parse_config("[schemes.value_tier]\nmethd = \"rank\"\n", "k.toml")
-            .expect_err("unknown key");
-        assert_eq!(err.key.as_deref(), Some("schemes.value_tier.methd"));
-        assert_eq!(err.line, Some(2));
-        assert!(err.message.contains("unknown field"), "{}", err.message);
-    }
-
-    #[test]
-    fn bad_values_name_the_key() {
-        let err =
-            parse_config("[schemes.abc]\nshares = [0.95, 0.8]\n", "k.toml").expect_err("order");
-        assert_eq!(err.key.as_deref(), Some("schemes.abc.shares"));
-        let err =
-            parse_config("[schemes.rfm8]\nagainst = \"average\"\n", "k.toml").expect_err("against");
-        assert_eq!(err.key.as_deref(), Some("schemes.rfm8.against"));
-        assert!(err.message.contains("median"), "{}", err.message);
-        let err = parse_config("[run]\nas_of = \"10/12/2011\"\n", "k.toml").expect_err("date");
-        assert_eq!(err.key.as_deref(), Some("run.as_of"));
-        let err = parse_config("[schemes.rfm8.labels.important]\nzh = \"x\"\n", "k.toml")
-            .expect_err("label code");
-        assert_eq!(err.key.as_deref(), Some("schemes.rfm8.labels.important"));
-    }
-
-    #[test]
-    fn a_renamed_label_and_a_set_reference_parse() {
-        let c = parse_config(
-            "[schemes.rfm8]\nagainst = \"median\"\nm_against = 500\n[schemes.rfm8.labels.important_value]\nzh = \"钻石客户\"\n",
-            "k.toml",
-        )
-        .expect("valid");
-        assert_eq!(c.schemes.rfm8.against, super::super::Against::Median);
-        assert_eq!(
-            c.schemes.rfm8.m_against,
-            Some(super::super::Against::Value(500.0))
-        );
-        assert_eq!(
-            c.schemes.rfm8.labels["important_value"].zh.as_deref(),
-            Some("钻石客户")
-        );
-    }
-}
-
 fn validate_learning(c: &Config) -> Result<(), Invalid> {
     let k = &c.cluster;
     one_of("cluster.transform", &k.transform, super::CLUSTER_TRANSFORMS)?;
@@ -472,4 +419,57 @@ fn validate_learning(c: &Config) -> Result<(), Invalid> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_text_is_the_default() {
+        assert_eq!(parse_config("", "k.toml"), Ok(Config::default()));
+    }
+
+    #[test]
+    fn unknown_key_names_its_path_and_line() {
+        let err = parse_config("[schemes.value_tier]\nmethd = \"rank\"\n", "k.toml")
+            .expect_err("unknown key");
+        assert_eq!(err.key.as_deref(), Some("schemes.value_tier.methd"));
+        assert_eq!(err.line, Some(2));
+        assert!(err.message.contains("unknown field"), "{}", err.message);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err =
+            parse_config("[schemes.abc]\nshares = [0.95, 0.8]\n", "k.toml").expect_err("order");
+        assert_eq!(err.key.as_deref(), Some("schemes.abc.shares"));
+        let err =
+            parse_config("[schemes.rfm8]\nagainst = \"average\"\n", "k.toml").expect_err("against");
+        assert_eq!(err.key.as_deref(), Some("schemes.rfm8.against"));
+        assert!(err.message.contains("median"), "{}", err.message);
+        let err = parse_config("[run]\nas_of = \"10/12/2011\"\n", "k.toml").expect_err("date");
+        assert_eq!(err.key.as_deref(), Some("run.as_of"));
+        let err = parse_config("[schemes.rfm8.labels.important]\nzh = \"x\"\n", "k.toml")
+            .expect_err("label code");
+        assert_eq!(err.key.as_deref(), Some("schemes.rfm8.labels.important"));
+    }
+
+    #[test]
+    fn a_renamed_label_and_a_set_reference_parse() {
+        let c = parse_config(
+            "[schemes.rfm8]\nagainst = \"median\"\nm_against = 500\n[schemes.rfm8.labels.important_value]\nzh = \"钻石客户\"\n",
+            "k.toml",
+        )
+        .expect("valid");
+        assert_eq!(c.schemes.rfm8.against, super::super::Against::Median);
+        assert_eq!(
+            c.schemes.rfm8.m_against,
+            Some(super::super::Against::Value(500.0))
+        );
+        assert_eq!(
+            c.schemes.rfm8.labels["important_value"].zh.as_deref(),
+            Some("钻石客户")
+        );
+    }
 }
