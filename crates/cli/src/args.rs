@@ -59,7 +59,7 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// Turn a label into rules: a decision tree (CART) trained on a scheme (cluster,
     /// rfm_segment, value_tier, churn_risk, …) or a column of your data, scored on held-out
-    /// customers, printed as IF … THEN rules and written as a [[custom]] scheme for kehu.toml
+    /// customers, printed as IF … THEN rules and written as a `[[custom]]` scheme for kehu.toml
     /// that the rule engine evaluates with identical results.
     Tree(TreeArgs),
     /// Compare two schemes of a finished run: customers and revenue in every pair of labels,
@@ -251,7 +251,7 @@ pub struct InputArgs {
 /// `kehu cluster`.
 #[derive(Debug, Args)]
 pub struct ClusterArgs {
-    /// Number of clusters (default: the config's [cluster] k; 0 = choose by the silhouette).
+    /// Number of clusters (default: the config's `[cluster]` k; 0 = choose by the silhouette).
     #[arg(long)]
     pub k: Option<usize>,
     /// Range of k to try when choosing, e.g. 3,8 (default: the config's, 3..8).
@@ -277,7 +277,7 @@ pub struct ClusterArgs {
 pub struct TreeArgs {
     /// What to learn: a scheme id (cluster, rfm_segment, value_tier, churn_risk, …), `churn`
     /// (no order in the last 90 days, learned from the customers as they were before), or a
-    /// text or 0/1 column (default: the config's [tree] target, cluster).
+    /// text or 0/1 column (default: the config's `[tree]` target, cluster).
     #[arg(long)]
     pub target: Option<String>,
     /// Feature columns the rules may use, comma-separated (default: recency, orders, revenue,
@@ -296,7 +296,7 @@ pub struct TreeArgs {
     /// Cross-validation folds on top of the test split.
     #[arg(long)]
     pub cv_folds: Option<usize>,
-    /// Write the rules as a [[custom]] scheme for kehu.toml here.
+    /// Write the rules as a `[[custom]]` scheme for kehu.toml here.
     #[arg(long, value_name = "FILE.toml")]
     pub rules_out: Option<PathBuf>,
     /// Files, config, as-of, JSON output.
