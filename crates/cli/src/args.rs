@@ -280,6 +280,10 @@ pub struct TreeArgs {
     /// text or 0/1 column (default: the config's `[tree]` target, cluster).
     #[arg(long)]
     pub target: Option<String>,
+    /// A CSV with a customer-id column and the --target column to learn (campaign
+    /// responses, a survey answer, your own classification).
+    #[arg(long, value_name = "FILE.csv")]
+    pub labels: Option<PathBuf>,
     /// Feature columns the rules may use, comma-separated (default: recency, orders, revenue,
     /// aov, tenure and the behaviour columns present).
     #[arg(long, value_delimiter = ',')]

@@ -239,6 +239,13 @@ pub fn tree(args: &TreeArgs, lang: Lang) -> anyhow::Result<Outcome> {
         if let Some(target) = &args.target {
             c.tree.target = target.clone();
         }
+        if let Some(labels) = &args.labels {
+            // Relative to where the command runs, not to the config.
+            c.tree.labels_file = std::path::absolute(labels)
+                .unwrap_or_else(|_| labels.clone())
+                .display()
+                .to_string();
+        }
         if c.tree.target != "cluster" && c.tree.target != "ward_cluster" {
             c.cluster.enabled = false;
         }

@@ -358,3 +358,91 @@ fn cluster_tree_and_their_errors_on_the_command_line() {
     );
     assert_eq!(bad_k.status.code(), Some(2));
 }
+
+#[test]
+fn tree_learns_a_column_from_a_labels_file() {
+    // Each customer's market from the raw file (United Kingdom or abroad): a label the
+    // feature table does not hold, given the way a campaign's responses would be.
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut raw = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(retail()).expect("bundled")),
+        &mut raw,
+    )
+    .expect("gzip");
+    let mut market = std::collections::BTreeMap::new();
+    for line in raw.lines().skip(1) {
+        let f = fields(line);
+        if !f[6].is_empty() {
+            market
+                .entry(f[6].clone())
+                .or_insert(if f[7] == "United Kingdom" {
+                    "UK"
+                } else {
+                    "Abroad"
+                });
+        }
+    }
+    let mut csv = String::from("CustomerID;Market\n");
+    for (id, m) in &market {
+        csv.push_str(&format!("{id};{m}\n"));
+    }
+    std::fs::write(dir.path().join("markets.csv"), csv).expect("labels");
+    let printed = ok(&kehu(
+        &[
+            "tree",
+            &retail(),
+            "--labels",
+            "markets.csv",
+            "--target",
+            "Market",
+            "--rules-out",
+            "market.toml",
+            "--json",
+            "m.json",
+            "-q",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(
+        printed.contains("THEN UK") || printed.contains("THEN Abroad"),
+        "{printed}"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("m.json")).expect("json"))
+            .expect("json");
+    assert_eq!(report["rule_mismatches"].as_u64(), Some(0));
+    assert_eq!(report["classes"][0][0], "abroad");
+    assert_eq!(report["classes"][1][1], "UK");
+    let trained =
+        report["train_rows"].as_u64().expect("n") + report["test_rows"].as_u64().expect("n");
+    assert!(
+        trained > 4000 && trained <= market.len() as u64,
+        "{trained} of {}",
+        market.len()
+    );
+
+    // The exported scheme is a valid kehu.toml as it stands.
+    std::fs::copy(dir.path().join("market.toml"), dir.path().join("kehu.toml")).expect("config");
+    let out = dir.path().join("run");
+    ok(&kehu(
+        &[
+            "run",
+            &retail(),
+            "--out",
+            out.to_str().expect("utf8"),
+            "--quiet",
+        ],
+        dir.path(),
+        None,
+    ));
+    let record = run_json(&out);
+    let schemes = record["schemes"].as_array().expect("schemes");
+    assert!(
+        schemes
+            .iter()
+            .any(|s| s["id"] == "market_rules" && s["status"] == "done"),
+        "{schemes:?}"
+    );
+}

@@ -14,6 +14,7 @@ pub mod config;
 mod demo;
 mod error;
 mod feature_frame;
+mod label_file;
 mod labels;
 mod outputs;
 mod predictions;

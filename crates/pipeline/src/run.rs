@@ -12,7 +12,7 @@ use crate::predictions::{PredictionOutcome, PurchaseModel, predict};
 use crate::run_outputs::write_run;
 use crate::schemes::{SchemeOutcome, rfm_score_columns, run_rule_schemes};
 use crate::segments::{SegmentRow, segment_rows};
-use crate::tree_rules::{ChurnWindow, TreeReport, tree_scheme};
+use crate::tree_rules::{TreeInputs, TreeReport, tree_scheme};
 use chrono::NaiveDate;
 use kehu_domain::{Labelling, Lang};
 use kehu_features::{
@@ -394,9 +394,12 @@ pub fn classify(
     }
     let mut tree = None;
     if config.tree.enabled {
-        let churn = ChurnWindow {
+        let labels_file = (!config.tree.labels_file.is_empty())
+            .then(|| req.config_dir.join(&config.tree.labels_file));
+        let churn = TreeInputs {
             options: &options,
             holdout_days: config.predict.holdout_days,
+            labels_file: labels_file.as_deref(),
         };
         let (outcome, report) = tree_scheme(&engine, &frame, &config.tree, &outcomes, &churn)?;
         frame = append_labels(&frame, std::slice::from_ref(&outcome))?;

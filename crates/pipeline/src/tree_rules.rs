@@ -100,7 +100,7 @@ pub(crate) fn tree_scheme(
     frame: &FeatureFrame,
     c: &TreeConfig,
     outcomes: &[SchemeOutcome],
-    churn: &ChurnWindow<'_>,
+    churn: &TreeInputs<'_>,
 ) -> Result<(SchemeOutcome, Option<TreeReport>), PipelineError> {
     // `churn` trains on the customers as they were before the holdout, and what they did in
     // it; every other target on the customers as they are now.
@@ -113,6 +113,8 @@ pub(crate) fn tree_scheme(
             }
             Err(reason) => (frame, Err(reason)),
         }
+    } else if let Some(path) = churn.labels_file {
+        (frame, file_target(frame, path, &c.target)?)
     } else {
         (frame, target_of(frame, &c.target, outcomes))
     };
@@ -329,11 +331,13 @@ pub(crate) fn tree_scheme(
 /// `[tree] target` for "bought nothing in the holdout window".
 pub(crate) const CHURN: &str = "churn";
 
-/// Where the `churn` target comes from: the feature table as of `as_of − holdout_days`.
+/// Where a target outside the run's schemes comes from: `churn` from the feature table as of
+/// `as_of − holdout_days`; a labels file (`[tree] labels_file`, resolved) by customer id.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ChurnWindow<'a> {
+pub(crate) struct TreeInputs<'a> {
     pub options: &'a kehu_features::FeatureOptions,
     pub holdout_days: u32,
+    pub labels_file: Option<&'a std::path::Path>,
 }
 
 /// The customers with an order before the holdout, as they were then, and whether they
@@ -341,7 +345,7 @@ pub(crate) struct ChurnWindow<'a> {
 fn churn_target(
     engine: &FeatureEngine,
     frame: &FeatureFrame,
-    window: &ChurnWindow<'_>,
+    window: &TreeInputs<'_>,
 ) -> Result<(FeatureFrame, Target), Note> {
     let as_of = window.options.as_of;
     let Some(calibration_end) =
@@ -398,6 +402,39 @@ fn churn_target(
     ))
 }
 
+/// The target from a labels file: each customer's label by id; customers absent from the
+/// file are not trained on (and still get the rules' class).
+fn file_target(
+    frame: &FeatureFrame,
+    path: &std::path::Path,
+    column: &str,
+) -> Result<Result<Target, Note>, PipelineError> {
+    let file = crate::label_file::read_label_file(path, column)?;
+    let ids = frame.text("customer_id").unwrap_or_default();
+    let values: Vec<Option<String>> = ids
+        .iter()
+        .map(|id| id.as_ref().and_then(|id| file.by_id.get(id)).cloned())
+        .collect();
+    let matched = values.iter().filter(|v| v.is_some()).count();
+    if matched == 0 {
+        return Ok(Err(Note::new(
+            format!(
+                "[tree] none of the {} customer ids in {} (column {}) is a customer of this run",
+                file.by_id.len(),
+                path.display(),
+                file.id_column
+            ),
+            format!(
+                "[tree] {}（列 {}）中的 {} 个客户编号都不是本次数据中的客户",
+                path.display(),
+                file.id_column,
+                file.by_id.len()
+            ),
+        )));
+    }
+    Ok(classes_of(values, column))
+}
+
 /// The class of each customer (`None` = not part of training) and the class names.
 struct Target {
     assigned: Vec<Option<u32>>,
@@ -448,6 +485,11 @@ fn target_of(
             format!("[tree] 目标 `{target}` 既不是本次运行的方案，也不是有数值的列"),
         ));
     };
+    classes_of(values, target)
+}
+
+/// Classes from text values: the distinct values, sorted (at most 50).
+fn classes_of(values: Vec<Option<String>>, target: &str) -> Result<Target, Note> {
     let mut distinct: Vec<String> = values.iter().flatten().cloned().collect();
     distinct.sort();
     distinct.dedup();
@@ -472,11 +514,34 @@ fn target_of(
                     .map(|i| i as u32)
             })
             .collect(),
-        classes: distinct
-            .iter()
-            .map(|v| (v.clone(), v.clone(), v.clone()))
+        classes: class_codes(&distinct)
+            .into_iter()
+            .zip(&distinct)
+            .map(|(code, v)| (code, v.clone(), v.clone()))
             .collect(),
     })
+}
+
+/// Label codes for values found in the data: the value in snake_case when it is one
+/// (`Yes` → `yes`), else `class_<n>`, so the exported `[[custom]]` scheme is a valid config;
+/// the values themselves stay the display names.
+fn class_codes(values: &[String]) -> Vec<String> {
+    let mut codes: Vec<String> = Vec::with_capacity(values.len());
+    for (i, value) in values.iter().enumerate() {
+        let slug: String = value
+            .trim()
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let code = if crate::config::is_identifier(&slug) && !codes.contains(&slug) {
+            slug
+        } else {
+            format!("class_{}", i + 1)
+        };
+        codes.push(code);
+    }
+    codes
 }
 
 fn features_of(frame: &FeatureFrame, c: &TreeConfig) -> Vec<String> {
@@ -642,14 +707,26 @@ pub(crate) fn custom_scheme(
         });
     }
     CustomScheme {
-        id: format!(
-            "{}_rules",
-            target.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")
-        ),
+        id: scheme_id(target),
         en: format!("Rules for {target}"),
         zh: format!("{target} 的规则"),
         other: LabelName::default(),
         rules: out,
+    }
+}
+
+/// `<target>_rules` in snake_case (`Response` → `response_rules`, `满意` → `tree_rules`).
+fn scheme_id(target: &str) -> String {
+    let slug: String = target
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let id = format!("{slug}_rules");
+    if crate::config::is_identifier(&id) {
+        id
+    } else {
+        "tree_rules".into()
     }
 }
 

@@ -202,6 +202,10 @@ const COMMENTS: &[(&str, &str)] = &[
         "tree.features",
         "empty = recency, orders, revenue, aov, tenure and the behaviour columns present",
     ),
+    (
+        "tree.labels_file",
+        "a CSV with a customer id and the target column (e.g. campaign responses); empty = none",
+    ),
     ("tree.class_weight", "\"none\" or \"balanced\""),
     (
         "compare",

@@ -78,6 +78,9 @@ pub struct TreeConfig {
     /// order in the last `[predict] holdout_days`, learned from the features before them), or a
     /// text or 0/1 column of the feature table.
     pub target: String,
+    /// A CSV with a customer-id column and the `target` column (a campaign's responses, say),
+    /// relative to the config file; empty = the target is a scheme or a feature column.
+    pub labels_file: String,
     /// Numeric feature columns the rules may use; empty = the RFM basics and behaviour columns
     /// present in the data (docs/learning.md lists them).
     pub features: Vec<String>,
@@ -100,6 +103,7 @@ impl Default for TreeConfig {
         TreeConfig {
             enabled: true,
             target: "cluster".into(),
+            labels_file: String::new(),
             features: Vec::new(),
             max_depth: 4,
             min_samples_leaf: 20,

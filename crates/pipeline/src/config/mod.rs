@@ -18,6 +18,7 @@ pub use init::{InitSource, render_init};
 pub use learn::{
     CLASS_WEIGHTS, CLUSTER_ALGORITHMS, CLUSTER_TRANSFORMS, ClusterConfig, CompareConfig, TreeConfig,
 };
+pub(crate) use load::is_identifier;
 pub use load::{ConfigError, load_config, parse_config};
 pub use predict::{PURCHASE_MODELS, PredictConfig};
 pub use schemes::*;
