@@ -75,7 +75,7 @@ impl Default for WardParams {
 }
 
 impl WardParams {
-    /// Up to 20,000 rows directly, seed 0.
+    /// Up to 20,000 rows directly, seed 0 (`kehu run` uses `[cluster] ward_max_rows`, 10,000).
     pub fn new() -> Self {
         Self {
             max_rows: 20_000,

@@ -60,7 +60,7 @@ impl Default for ClusterConfig {
             silhouette_sample: 10_000,
             ward: true,
             ward_cut_height: 0.0,
-            ward_max_rows: 20_000,
+            ward_max_rows: 10_000,
             min_customers: 100,
             seed: 42,
         }
