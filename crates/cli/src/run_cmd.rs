@@ -177,6 +177,38 @@ fn prediction_lines(result: &RunResult, lang: Lang) -> Vec<String> {
     lines
 }
 
+/// One line per action with a list: customers, revenue, channel and the file.
+fn action_lines(result: &RunResult, lang: Lang) -> Vec<String> {
+    let Some(playbook) = &result.playbook else {
+        return Vec::new();
+    };
+    let mut lines: Vec<String> = playbook
+        .actions
+        .iter()
+        .filter(|a| a.listed > 0)
+        .map(|a| {
+            format!(
+                "{}: {} {} · {} {} · {} → actions/{}.csv",
+                lang.pick(&a.en, &a.zh),
+                format_count(a.listed as u64),
+                lang.pick("customers", "位客户"),
+                lang.pick("revenue", "收入"),
+                kehu_report::format_money(a.revenue, lang),
+                a.channel,
+                a.code
+            )
+        })
+        .collect();
+    if playbook.without_action > 0 {
+        lines.push(format!(
+            "{} {}",
+            format_count(playbook.without_action as u64),
+            lang.pick("customers match no action", "位客户没有匹配的行动")
+        ));
+    }
+    lines
+}
+
 pub fn summary_of(result: &RunResult, lang: Lang) -> RunSummary {
     let mut schemes = Vec::new();
     let mut skipped = Vec::new();
@@ -208,6 +240,7 @@ pub fn summary_of(result: &RunResult, lang: Lang) -> RunSummary {
     let files = &result.check.report.files;
     RunSummary {
         predictions: prediction_lines(result, lang),
+        actions: action_lines(result, lang),
         as_of: result.as_of.format("%Y-%m-%d").to_string(),
         customers: result.customers as u64,
         revenue: result.revenue,

@@ -446,3 +446,107 @@ fn tree_learns_a_column_from_a_labels_file() {
         "{schemes:?}"
     );
 }
+
+/// customers.csv of a run directory, by customer id: column name → value.
+fn customers_csv(
+    dir: &Path,
+) -> std::collections::HashMap<String, std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(dir.join("customers.csv")).expect("customers.csv");
+    let mut lines = text.lines();
+    // customers.csv starts with a byte-order mark, for spreadsheets.
+    let header = fields(lines.next().expect("header").trim_start_matches('\u{feff}'));
+    lines
+        .map(|line| {
+            let row: std::collections::HashMap<String, String> =
+                header.iter().cloned().zip(fields(line)).collect();
+            (row["customer_id"].clone(), row)
+        })
+        .collect()
+}
+
+#[test]
+fn playbook_lists_hold_only_customers_with_the_targeted_labels() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("run");
+    ok(&kehu(
+        &[
+            "run",
+            &retail(),
+            "--out",
+            out.to_str().expect("utf8"),
+            "--format",
+            "csv",
+            "--quiet",
+        ],
+        dir.path(),
+        None,
+    ));
+    let customers = customers_csv(&out);
+    let record = run_json(&out);
+    let actions = record["playbook"]["actions"].as_array().expect("actions");
+    let mut listed = 0;
+    for action in actions {
+        let code = action["code"].as_str().expect("code");
+        let text = std::fs::read_to_string(out.join(format!("actions/{code}.csv"))).expect("list");
+        let mut lines = text.lines();
+        let header = fields(lines.next().expect("header"));
+        let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+        let mut rows = 0;
+        for line in lines {
+            let f = fields(line);
+            let customer = &customers[&f[at("customer_id")]];
+            // Primary lists: the customer's primary action is this one.
+            assert_eq!(customer["primary_action"], code);
+            // The segment column names labels the customer has.
+            for pair in f[at("segment")].split("; ") {
+                let (scheme, label) = pair.split_once('=').expect("scheme=label");
+                assert_eq!(customer[scheme], label, "{code}: {pair} for {}", f[0]);
+            }
+            rows += 1;
+        }
+        assert_eq!(
+            rows,
+            action["listed"].as_u64().expect("listed") as usize,
+            "{code}"
+        );
+        listed += rows;
+    }
+    // `lists = "primary"`: every customer with an action is on exactly one list.
+    let with_action = customers
+        .values()
+        .filter(|c| !c["primary_action"].is_empty())
+        .count();
+    assert_eq!(listed, with_action);
+    assert_eq!(
+        with_action + record["playbook"]["without_action"].as_u64().expect("n") as usize,
+        customers.len()
+    );
+
+    // Renaming a label changes the lists' words, not who is on them.
+    std::fs::write(
+        dir.path().join("kehu.toml"),
+        "[schemes.value_tier.labels.high]\nen = \"Top customers\"\nzh = \"顶级客户\"\n",
+    )
+    .expect("config");
+    let renamed = dir.path().join("renamed");
+    ok(&kehu(
+        &[
+            "run",
+            &retail(),
+            "--out",
+            renamed.to_str().expect("utf8"),
+            "--quiet",
+        ],
+        dir.path(),
+        None,
+    ));
+    let ids = |dir: &Path| -> Vec<String> {
+        let text =
+            std::fs::read_to_string(dir.join("actions/win_back_valuable.csv")).expect("list");
+        text.lines().skip(1).map(|l| fields(l)[0].clone()).collect()
+    };
+    assert_eq!(ids(&out), ids(&renamed));
+    let words =
+        std::fs::read_to_string(renamed.join("actions/win_back_valuable.csv")).expect("list");
+    assert!(words.contains("Value tier: Top customers"), "{words}");
+}

@@ -17,6 +17,7 @@ mod feature_frame;
 mod label_file;
 mod labels;
 mod outputs;
+mod playbook;
 mod predictions;
 mod run;
 mod run_outputs;
@@ -36,6 +37,7 @@ pub use demo::{bundled_data_dir, run_demo};
 pub use error::PipelineError;
 pub use feature_frame::FeatureFrame;
 pub use outputs::{write_batches_csv, write_batches_parquet};
+pub use playbook::{ActionSummary, PlaybookReport};
 pub use predictions::{
     FitReport, MONTH_DAYS, PredictionOutcome, PredictionReport, PurchaseModel, SpendReport,
 };

@@ -8,6 +8,7 @@ use crate::config::{Config, SourceConfig};
 use crate::error::PipelineError;
 use crate::feature_frame::FeatureFrame;
 use crate::labels::{append_labels, rule_schemes};
+use crate::playbook::{PlaybookReport, Recommendations, recommend};
 use crate::predictions::{PredictionOutcome, PurchaseModel, predict};
 use crate::run_outputs::write_run;
 use crate::schemes::{SchemeOutcome, rfm_score_columns, run_rule_schemes};
@@ -79,6 +80,10 @@ pub struct RunResult {
     pub clustering: Option<ClusterReport>,
     /// The decision tree, unless `[tree] enabled = false` or its target is missing.
     pub tree: Option<TreeReport>,
+    /// The playbook's actions and audiences, unless `[playbook] enabled = false`.
+    pub playbook: Option<PlaybookReport>,
+    /// Each customer's actions (for the contact lists).
+    pub(crate) recommendations: Option<Recommendations>,
     /// The cross-tabulations of `[compare]`, and a note per pair that could not be compared.
     pub comparisons: Vec<Comparison>,
     pub comparison_notes: Vec<kehu_domain::Note>,
@@ -409,6 +414,14 @@ pub fn classify(
     let (comparisons, comparison_notes) = compare_pairs(&frame, &outcomes, &config.compare.pairs);
     lap("learn", &mut timings);
 
+    let (mut playbook, mut recommendations) = (None, None);
+    if config.playbook.enabled {
+        let (chosen, report) = recommend(&frame, &outcomes, &config.playbook)?;
+        frame = frame.with_columns(chosen.columns(&report))?;
+        playbook = Some(report);
+        recommendations = Some(chosen);
+    }
+
     let labellings: Vec<&Labelling> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -441,6 +454,8 @@ pub fn classify(
         prediction,
         clustering,
         tree,
+        playbook,
+        recommendations,
         comparisons,
         comparison_notes,
         segments,

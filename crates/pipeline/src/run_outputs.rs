@@ -66,6 +66,7 @@ struct RunRecord<'a> {
     predictions: Option<&'a crate::predictions::PredictionOutcome>,
     clustering: Option<&'a crate::clustering::ClusterReport>,
     tree: Option<&'a crate::tree_rules::TreeReport>,
+    playbook: Option<&'a crate::playbook::PlaybookReport>,
     comparisons: Vec<ComparisonRecord<'a>>,
     config: &'a crate::config::Config,
     timings_seconds: serde_json::Map<String, serde_json::Value>,
@@ -181,6 +182,27 @@ pub fn write_run(
         }
     }
 
+    if let (Some(report), Some(chosen)) = (&result.playbook, &result.recommendations) {
+        let actions_dir = dir.join("actions");
+        std::fs::create_dir_all(&actions_dir).map_err(|source| PipelineError::Write {
+            path: actions_dir.clone(),
+            source,
+        })?;
+        for (rank, action) in report.actions.iter().enumerate() {
+            let path = actions_dir.join(format!("{}.csv", action.code));
+            let text = crate::playbook::action_list_csv(
+                frame,
+                &result.outcomes,
+                &req.config.playbook,
+                chosen,
+                report,
+                rank,
+                req.lang,
+            );
+            write_file(&path, text.as_bytes())?;
+            outputs.push(path);
+        }
+    }
     if let Some(tree) = &result.tree {
         let path = dir.join("tree_rules.toml");
         write_file(&path, crate::tree_rules::rules_toml(tree).as_bytes())?;
@@ -224,6 +246,7 @@ pub fn write_run(
         predictions: result.prediction.as_ref(),
         clustering: result.clustering.as_ref(),
         tree: result.tree.as_ref(),
+        playbook: result.playbook.as_ref(),
         comparisons: result
             .comparisons
             .iter()

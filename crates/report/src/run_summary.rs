@@ -25,6 +25,9 @@ pub struct RunSummary {
     /// Lines about the predictions (model, headline numbers, warnings, or why they are off),
     /// in the summary's language; empty when predictions were not asked for.
     pub predictions: Vec<String>,
+    /// Lines about the playbook (each action with its list, customers and channel), in the
+    /// summary's language; empty when the playbook is off.
+    pub actions: Vec<String>,
     /// The run directory.
     pub out_dir: String,
 }
@@ -109,6 +112,18 @@ pub fn render_run_summary(s: &RunSummary, lang: Lang) -> String {
                 right(&pct(*share), 12),
                 right(&pct(*rev), 12)
             ));
+        }
+    }
+    if !s.actions.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            lang.pick(
+                "Actions (contact lists in actions/)",
+                "行动建议（联系名单见 actions/）"
+            )
+        ));
+        for line in &s.actions {
+            out.push_str(&format!("  {line}\n"));
         }
     }
     if !s.skipped.is_empty() {

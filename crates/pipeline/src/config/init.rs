@@ -4,8 +4,8 @@
 //! and the file cannot drift from the code; comments are attached by key path.
 
 use super::{
-    ClusterConfig, CompareConfig, Config, PredictConfig, RfmConfig, RunConfig, SchemesConfig,
-    SourceConfig, TreeConfig,
+    ClusterConfig, CompareConfig, Config, PlaybookConfig, PredictConfig, RfmConfig, RunConfig,
+    SchemesConfig, SourceConfig, TreeConfig,
 };
 use serde::Serialize;
 
@@ -212,6 +212,18 @@ const COMMENTS: &[(&str, &str)] = &[
         "Cross-tabulations of two schemes: customers, revenue and the adjusted Rand index (compare/*.csv)",
     ),
     (
+        "playbook",
+        "Strategy playbook: each action targets scheme:label (or several joined by &); a customer's actions are the matching ones by priority, the first is primary_action; actions/<code>.csv lists who to contact (docs/playbook.md)",
+    ),
+    (
+        "playbook.lists",
+        "\"primary\": each customer on the list of their most urgent action only; \"all\": on every matching list",
+    ),
+    (
+        "playbook.max_actions",
+        "actions kept per customer in the actions column",
+    ),
+    (
         "predict.min_customers",
         "guard rails: below these, predictions are switched off and the report says why",
     ),
@@ -298,6 +310,7 @@ pub fn render_init(sources: &[InitSource]) -> String {
     out.push_str(&commented::<ClusterConfig>("cluster", &defaults.cluster));
     out.push_str(&commented::<TreeConfig>("tree", &defaults.tree));
     out.push_str(&commented::<CompareConfig>("compare", &defaults.compare));
+    out.push_str(&commented::<PlaybookConfig>("playbook", &defaults.playbook));
     out.push_str(
         "\n# Custom rule schemes: boolean SQL over the features, first match wins; customers matched\n\
          # by no rule get `other`, and the run reports how many matched several rules.\n\

@@ -232,6 +232,7 @@ fn validate(c: &Config) -> Result<(), Invalid> {
         return Err(invalid("predict.holdout_days", "give at least 1 day"));
     }
     validate_learning(c)?;
+    validate_playbook(c)?;
     if s.nps.passive_from > s.nps.promoter_from {
         return Err(invalid(
             "schemes.nps.passive_from",
@@ -351,6 +352,36 @@ pub(crate) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn validate_playbook(c: &Config) -> Result<(), Invalid> {
+    let p = &c.playbook;
+    one_of("playbook.lists", &p.lists, super::PLAYBOOK_LISTS)?;
+    if p.max_actions == 0 {
+        return Err(invalid(
+            "playbook.max_actions",
+            "keep at least 1 action per customer",
+        ));
+    }
+    let mut codes = std::collections::BTreeSet::new();
+    for (i, action) in p.actions.iter().enumerate() {
+        if !is_identifier(&action.code) || !codes.insert(action.code.as_str()) {
+            return Err(invalid(
+                &format!("playbook.actions[{i}].code"),
+                format!(
+                    "`{}`: codes are unique snake_case identifiers (they name actions/<code>.csv)",
+                    action.code
+                ),
+            ));
+        }
+        if action.targets.is_empty() {
+            return Err(invalid(
+                &format!("playbook.actions[{i}].targets"),
+                "give at least one target, e.g. [\"value_tier:high\"]",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn validate_learning(c: &Config) -> Result<(), Invalid> {

@@ -9,6 +9,7 @@ pub mod catalogue;
 mod init;
 mod learn;
 mod load;
+mod playbook;
 mod predict;
 mod schemes;
 
@@ -20,6 +21,7 @@ pub use learn::{
 };
 pub(crate) use load::is_identifier;
 pub use load::{ConfigError, load_config, parse_config};
+pub use playbook::{ActionSpec, PLAYBOOK_LISTS, PlaybookConfig, default_actions};
 pub use predict::{PURCHASE_MODELS, PredictConfig};
 pub use schemes::*;
 
@@ -48,6 +50,8 @@ pub struct Config {
     pub tree: TreeConfig,
     /// Cross-tabulations of two schemes.
     pub compare: CompareConfig,
+    /// What to do for each segment, and the contact lists.
+    pub playbook: PlaybookConfig,
     /// The shipped schemes.
     pub schemes: SchemesConfig,
     /// User-written rule schemes.

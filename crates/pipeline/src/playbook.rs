@@ -1,0 +1,391 @@
+//! The strategy playbook applied to a run: each customer's recommended actions from their
+//! labels, the primary (most urgent) one, and the contact list of every action.
+//!
+//! The rule of combination: an action applies when any of its targets holds, a target being
+//! one `scheme:label` or several joined by `&` that must all hold. A customer's actions are
+//! every applicable one, by priority (lower first), then by their order in the config; the
+//! first is the primary action; at most `max_actions` are kept. With `lists = "primary"` each
+//! customer is on exactly one list, their primary action's.
+
+use crate::config::PlaybookConfig;
+use crate::error::PipelineError;
+use crate::feature_frame::FeatureFrame;
+use crate::schemes::SchemeOutcome;
+use crate::segments::csv_text;
+use arrow::array::{ArrayRef, StringArray};
+use arrow::datatypes::{DataType, Field};
+use kehu_domain::{Labelling, Lang, Money, Note};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// What the playbook did, for run.json, the terminal and the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaybookReport {
+    /// Every action, in priority order, with its audience.
+    pub actions: Vec<ActionSummary>,
+    /// Customers no action applies to.
+    pub without_action: usize,
+    /// `primary` or `all`.
+    pub lists: String,
+    /// Targets on schemes that did not run (they match nobody), in both languages.
+    pub notes: Vec<Note>,
+}
+
+/// One action and who gets it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionSummary {
+    pub code: String,
+    pub en: String,
+    pub zh: String,
+    pub priority: u32,
+    pub channel: String,
+    pub offer_en: String,
+    pub offer_zh: String,
+    pub kpi_en: String,
+    pub kpi_zh: String,
+    pub targets: Vec<String>,
+    /// Customers for whom it is the primary action.
+    pub primary: usize,
+    /// Customers it applies to at all.
+    pub recommended: usize,
+    /// Net revenue of the customers on its list, exact.
+    pub revenue: Money,
+    /// Customers on `actions/<code>.csv`.
+    pub listed: usize,
+}
+
+/// One condition: the customer's label in a scheme.
+#[derive(Debug, Clone, Copy)]
+struct Condition {
+    scheme: usize,
+    label: u32,
+}
+
+/// Per customer: the applicable actions (indices into the priority-ordered actions) and, for
+/// each, the target that matched.
+#[derive(Debug, Clone)]
+pub(crate) struct Recommendations {
+    pub per_customer: Vec<Vec<(usize, usize)>>,
+    /// Action indices in priority order.
+    order: Vec<usize>,
+}
+
+/// Applies the playbook to the labellings of a run.
+pub(crate) fn recommend(
+    frame: &FeatureFrame,
+    outcomes: &[SchemeOutcome],
+    c: &PlaybookConfig,
+) -> Result<(Recommendations, PlaybookReport), PipelineError> {
+    let done: Vec<&Labelling> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            SchemeOutcome::Done(l) => Some(l),
+            SchemeOutcome::Skipped { .. } => None,
+        })
+        .collect();
+    let mut notes = Vec::new();
+    // Parse every target; `None` = it names a scheme that was skipped in this run.
+    let mut parsed: Vec<Vec<Option<Vec<Condition>>>> = Vec::with_capacity(c.actions.len());
+    for (a, action) in c.actions.iter().enumerate() {
+        let mut targets = Vec::new();
+        for (t, target) in action.targets.iter().enumerate() {
+            let key = format!("playbook.actions[{a}].targets[{t}]");
+            let mut conditions = Some(Vec::new());
+            for part in target.split('&').map(str::trim) {
+                let Some((scheme, label)) = part.split_once(':').map(|(s, l)| (s.trim(), l.trim()))
+                else {
+                    return Err(PipelineError::Input(format!(
+                        "kehu.toml {key}: `{part}` — write scheme:label, e.g. value_tier:high"
+                    )));
+                };
+                match done.iter().position(|l| l.scheme.id == scheme) {
+                    Some(s) => {
+                        let labels = &done[s].labels;
+                        let Some(l) = labels.iter().position(|x| x.code == label) else {
+                            let known: Vec<&str> = labels.iter().map(|x| x.code.as_str()).collect();
+                            return Err(PipelineError::Input(format!(
+                                "kehu.toml {key}: scheme `{scheme}` has no label `{label}`; its labels are {}",
+                                known.join(", ")
+                            )));
+                        };
+                        if let Some(list) = conditions.as_mut() {
+                            list.push(Condition { scheme: s, label: l as u32 });
+                        }
+                    }
+                    None if outcomes
+                        .iter()
+                        .any(|o| matches!(o, SchemeOutcome::Skipped { scheme: info, .. } if info.id == scheme)) =>
+                    {
+                        conditions = None;
+                    }
+                    None => {
+                        let known: Vec<&str> = done.iter().map(|l| l.scheme.id.as_str()).collect();
+                        return Err(PipelineError::Input(format!(
+                            "kehu.toml {key}: no scheme `{scheme}` in this run; the schemes are {}",
+                            known.join(", ")
+                        )));
+                    }
+                }
+            }
+            if conditions.is_none() {
+                notes.push(Note::new(
+                    format!(
+                        "{}: target `{target}` matches nobody (its scheme did not run)",
+                        action.code
+                    ),
+                    format!(
+                        "{}：目标 `{target}` 无人匹配（其方案本次未运行）",
+                        action.code
+                    ),
+                ));
+            }
+            targets.push(conditions);
+        }
+        parsed.push(targets);
+    }
+    let mut order: Vec<usize> = (0..c.actions.len()).collect();
+    order.sort_by_key(|&a| (c.actions[a].priority, a));
+    let n = frame.len();
+    let mut per_customer = vec![Vec::new(); n];
+    for (i, slot) in per_customer.iter_mut().enumerate() {
+        for (rank, &a) in order.iter().enumerate() {
+            let hit = parsed[a].iter().position(|target| {
+                target.as_ref().is_some_and(|conditions| {
+                    conditions
+                        .iter()
+                        .all(|cond| done[cond.scheme].assigned[i] == cond.label)
+                })
+            });
+            if let Some(t) = hit {
+                slot.push((rank, t));
+                if slot.len() == c.max_actions.max(1) {
+                    break;
+                }
+            }
+        }
+    }
+    let recommendations = Recommendations {
+        per_customer,
+        order,
+    };
+    let units = frame.money_units("revenue").unwrap_or_else(|| vec![0; n]);
+    let actions = recommendations
+        .order
+        .iter()
+        .enumerate()
+        .map(|(rank, &a)| {
+            let spec = &c.actions[a];
+            let listed_rows = recommendations.listed(rank, c);
+            ActionSummary {
+                code: spec.code.clone(),
+                en: spec.en.clone(),
+                zh: spec.zh.clone(),
+                priority: spec.priority,
+                channel: spec.channel.clone(),
+                offer_en: spec.offer_en.clone(),
+                offer_zh: spec.offer_zh.clone(),
+                kpi_en: spec.kpi_en.clone(),
+                kpi_zh: spec.kpi_zh.clone(),
+                targets: spec.targets.clone(),
+                primary: recommendations
+                    .per_customer
+                    .iter()
+                    .filter(|r| r.first().is_some_and(|x| x.0 == rank))
+                    .count(),
+                recommended: recommendations
+                    .per_customer
+                    .iter()
+                    .filter(|r| r.iter().any(|x| x.0 == rank))
+                    .count(),
+                revenue: Money::from_units(listed_rows.iter().map(|&i| units[i]).sum()),
+                listed: listed_rows.len(),
+            }
+        })
+        .collect();
+    let without_action = recommendations
+        .per_customer
+        .iter()
+        .filter(|r| r.is_empty())
+        .count();
+    let report = PlaybookReport {
+        actions,
+        without_action,
+        lists: c.lists.clone(),
+        notes,
+    };
+    Ok((recommendations, report))
+}
+
+impl Recommendations {
+    /// Rows on the list of the action at `rank`.
+    fn listed(&self, rank: usize, c: &PlaybookConfig) -> Vec<usize> {
+        self.per_customer
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                if c.lists == "all" {
+                    r.iter().any(|x| x.0 == rank)
+                } else {
+                    r.first().is_some_and(|x| x.0 == rank)
+                }
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// `primary_action` and `actions` (codes joined by `;`) for customers.parquet.
+    pub(crate) fn columns(&self, report: &PlaybookReport) -> Vec<(Field, ArrayRef)> {
+        let code = |rank: usize| report.actions[rank].code.as_str();
+        let primary: StringArray = self
+            .per_customer
+            .iter()
+            .map(|r| r.first().map(|x| code(x.0)))
+            .collect();
+        let all: StringArray = self
+            .per_customer
+            .iter()
+            .map(|r| {
+                (!r.is_empty()).then(|| r.iter().map(|x| code(x.0)).collect::<Vec<_>>().join(";"))
+            })
+            .collect();
+        vec![
+            (
+                Field::new("primary_action", DataType::Utf8, true),
+                Arc::new(primary) as ArrayRef,
+            ),
+            (
+                Field::new("actions", DataType::Utf8, true),
+                Arc::new(all) as ArrayRef,
+            ),
+        ]
+    }
+}
+
+/// The contact list of one action as CSV: who, how to reach them, why, and what they are
+/// worth, the most valuable first. Text is neutralised against spreadsheet formulas.
+pub(crate) fn action_list_csv(
+    frame: &FeatureFrame,
+    outcomes: &[SchemeOutcome],
+    c: &PlaybookConfig,
+    recommendations: &Recommendations,
+    report: &PlaybookReport,
+    rank: usize,
+    lang: Lang,
+) -> String {
+    let n = frame.len();
+    let text = |name: &str| frame.text(name).filter(|_| frame.has_values(name));
+    let ids = frame.text("customer_id").unwrap_or_else(|| vec![None; n]);
+    let contact: Vec<(&str, Vec<Option<String>>)> = ["name", "phone", "owner", "city"]
+        .into_iter()
+        .filter_map(|f| text(f).map(|v| (f, v)))
+        .collect();
+    let revenue = frame.money_units("revenue").unwrap_or_else(|| vec![0; n]);
+    let clv = frame.numeric("clv").filter(|_| frame.has_values("clv"));
+    let p_alive = frame
+        .numeric("p_alive")
+        .filter(|_| frame.has_values("p_alive"));
+    let recency = frame
+        .numeric("recency_days")
+        .unwrap_or_else(|| vec![f64::NAN; n]);
+    let last_order = frame.text("last_order").unwrap_or_else(|| vec![None; n]);
+    let done: Vec<&Labelling> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            SchemeOutcome::Done(l) => Some(l),
+            SchemeOutcome::Skipped { .. } => None,
+        })
+        .collect();
+    let action_index = recommendations.order[rank];
+    let spec = &c.actions[action_index];
+    let mut rows = recommendations.listed(rank, c);
+    // The most valuable first: predicted CLV when there is one, else net revenue.
+    rows.sort_by(|&a, &b| {
+        let key = |i: usize| {
+            clv.as_ref().map_or(revenue[i] as f64, |v| {
+                if v[i].is_nan() { f64::MIN } else { v[i] }
+            })
+        };
+        key(b).total_cmp(&key(a)).then(ids[a].cmp(&ids[b]))
+    });
+    let mut out = String::from("customer_id");
+    for (field, _) in &contact {
+        out.push(',');
+        out.push_str(field);
+    }
+    out.push_str(",action,action_name,channel,segment,reason,revenue");
+    if clv.is_some() {
+        out.push_str(",clv,p_alive");
+    }
+    out.push_str(",recency_days,last_order,other_actions\n");
+    for i in rows {
+        let Some(target) = recommendations.per_customer[i]
+            .iter()
+            .find(|x| x.0 == rank)
+            .map(|x| x.1)
+        else {
+            continue;
+        };
+        let (segment, reason) = describe(&spec.targets[target], &done, i, lang);
+        let mut line = csv_text(ids[i].as_deref().unwrap_or_default());
+        for (_, values) in &contact {
+            line.push(',');
+            line.push_str(&csv_text(values[i].as_deref().unwrap_or_default()));
+        }
+        let others: Vec<&str> = recommendations.per_customer[i]
+            .iter()
+            .filter(|x| x.0 != rank)
+            .map(|x| report.actions[x.0].code.as_str())
+            .collect();
+        line.push_str(&format!(
+            ",{},{},{},{},{},{}",
+            csv_text(&spec.code),
+            csv_text(lang.pick(&spec.en, &spec.zh)),
+            csv_text(&spec.channel),
+            csv_text(&segment),
+            csv_text(&reason),
+            Money::from_units(revenue[i])
+        ));
+        if let (Some(clv), Some(p_alive)) = (&clv, &p_alive) {
+            line.push_str(&format!(",{},{}", number(clv[i]), number(p_alive[i])));
+        } else if let Some(clv) = &clv {
+            line.push_str(&format!(",{},", number(clv[i])));
+        }
+        line.push_str(&format!(
+            ",{},{},{}\n",
+            number(recency[i]),
+            csv_text(
+                &last_order[i]
+                    .as_deref()
+                    .unwrap_or_default()
+                    .replace('T', " ")
+            ),
+            csv_text(&others.join(";"))
+        ));
+        out.push_str(&line);
+    }
+    out
+}
+
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The matched target as label codes (`value_tier=high; churn_risk=high`) and as names in the
+/// user's language (`Value tier: High value · Churn risk: High churn risk`).
+fn describe(target: &str, done: &[&Labelling], row: usize, lang: Lang) -> (String, String) {
+    let mut codes = Vec::new();
+    let mut names = Vec::new();
+    for part in target.split('&').map(str::trim) {
+        let scheme = part.split(':').next().unwrap_or_default().trim();
+        if let Some(l) = done.iter().find(|l| l.scheme.id == scheme) {
+            let label = &l.labels[l.assigned[row] as usize];
+            codes.push(format!("{scheme}={}", label.code));
+            names.push(format!("{}: {}", l.scheme.title(lang), label.name(lang)));
+        }
+    }
+    (codes.join("; "), names.join(" · "))
+}
