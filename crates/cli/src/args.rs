@@ -65,6 +65,10 @@ pub enum Command {
     /// Compare two schemes of a finished run: customers and revenue in every pair of labels,
     /// and how far they agree (adjusted Rand index).
     Compare(CompareArgs),
+    /// Who moved between segments: compare two run directories (snapshots) scheme by scheme —
+    /// transition matrices in customers and revenue, upgrades and downgrades, new and lost
+    /// customers, and the valuable customers who moved down, with their actions.
+    Diff(DiffArgs),
     /// Write a commented kehu.toml for your files: the detected mapping and every default.
     Init(InitArgs),
     /// Run the main job on the bundled UCI Online Retail data and print where the results are.
@@ -193,6 +197,10 @@ pub struct RunArgs {
     /// Extra formats of the customer table, comma-separated: csv, xlsx.
     #[arg(long, value_delimiter = ',')]
     pub format: Vec<String>,
+    /// Also classify as of this earlier date (into <OUT>/previous) and write who moved between
+    /// segments since then into <OUT>/migration, as `kehu diff` does.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub compare_as_of: Option<chrono::NaiveDate>,
     /// No progress display.
     #[arg(short, long)]
     pub quiet: bool,
@@ -320,6 +328,25 @@ pub struct CompareArgs {
     /// Also write the table as CSV here.
     #[arg(long, value_name = "FILE.csv")]
     pub csv: Option<PathBuf>,
+}
+
+/// `kehu diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run directory.
+    pub from: PathBuf,
+    /// The later run directory.
+    pub to: PathBuf,
+    /// Where to write the tables (default: <TO>/migration).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// The scheme whose matrix is printed (all are written).
+    #[arg(long, default_value = "value_tier")]
+    pub scheme: String,
+    /// Watch customers with this label in the earlier run for moving down, e.g.
+    /// value_tier:high (repeatable; default: value_tier:high, clv_tier:high, key_customer:key).
+    #[arg(long = "alert", value_name = "SCHEME:LABEL")]
+    pub alerts: Vec<String>,
 }
 
 /// `kehu init`.

@@ -73,6 +73,7 @@ pub fn cluster(args: &ClusterArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let result = classify(&args.input, lang, |c| {
         c.cluster.enabled = true;
         c.tree.enabled = false;
+        c.playbook.enabled = false;
         c.compare.pairs.clear();
         let uses_predictions = c
             .cluster
@@ -236,6 +237,7 @@ pub fn tree(args: &TreeArgs, lang: Lang) -> anyhow::Result<Outcome> {
     let result = classify(&args.input, lang, |c| {
         c.tree.enabled = true;
         c.compare.pairs.clear();
+        c.playbook.enabled = false;
         if let Some(target) = &args.target {
             c.tree.target = target.clone();
         }

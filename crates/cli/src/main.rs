@@ -6,6 +6,7 @@ mod args;
 mod backtest_cmd;
 mod check_cmd;
 mod demo_cmd;
+mod diff_cmd;
 mod exit;
 mod gen_cmd;
 mod init_cmd;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         args::Command::Cluster(a) => learn_cmd::cluster(a, lang),
         args::Command::Tree(a) => learn_cmd::tree(a, lang),
         args::Command::Compare(a) => learn_cmd::compare(a, lang),
+        args::Command::Diff(a) => diff_cmd::run(a, lang),
         args::Command::Init(a) => init_cmd::run(a, lang),
         args::Command::Demo(a) => demo_cmd::run(a, lang),
         args::Command::Gen(a) => gen_cmd::run(a, lang),

@@ -295,6 +295,35 @@ fn run_summary_and_segments_are_golden() {
 }
 
 #[test]
+fn migration_between_two_dates_is_golden() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("run");
+    let mut args = vec!["run"];
+    args.extend(RUN_FIXTURES);
+    args.extend([
+        "--out",
+        out.to_str().expect("utf8"),
+        "--compare-as-of",
+        "2024-07-01",
+        "--quiet",
+    ]);
+    let run = kehu(&args);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = stdout(&run).replace(out.to_str().expect("utf8"), "RUN_DIR");
+    let migration = &text[text.find("Migration").expect("a migration section")..];
+    insta::assert_snapshot!("migration_small_en", migration);
+    insta::assert_snapshot!(
+        "migration_small_value_tier",
+        std::fs::read_to_string(out.join("migration/value_tier.csv")).expect("table")
+    );
+}
+
+#[test]
 fn init_writes_a_config_that_run_accepts() {
     let dir = tempfile::tempdir().expect("tmp");
     let config = dir.path().join("kehu.toml");

@@ -5,10 +5,9 @@ use crate::error::PipelineError;
 use crate::feature_frame::FeatureFrame;
 use crate::schemes::SchemeOutcome;
 use crate::segments::csv_text;
-use arrow::array::RecordBatch;
-use kehu_domain::{Label, Labelling, Lang, Money, Note, SchemeInfo};
+use crate::snapshot::Snapshot;
+use kehu_domain::{Labelling, Lang, Money, Note};
 use kehu_models::learn::Contingency;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 use std::path::Path;
 
@@ -65,86 +64,12 @@ pub(crate) fn find<'a>(outcomes: &'a [SchemeOutcome], id: &str) -> Option<&'a La
 /// Cross-tabulates two schemes of a finished run, from its `customers.parquet` (label codes
 /// and revenue) and `run.json` (label names): `kehu compare RUN_DIR A B`.
 pub fn compare_run(dir: &Path, a: &str, b: &str) -> Result<Comparison, PipelineError> {
-    let parquet = dir.join("customers.parquet");
-    let file = std::fs::File::open(&parquet).map_err(|e| {
-        PipelineError::Input(format!(
-            "{}: {e} (is {} a run directory?)",
-            parquet.display(),
-            dir.display()
-        ))
-    })?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|builder| builder.build())
-        .map_err(|e| PipelineError::Input(format!("{}: {e}", parquet.display())))?;
-    let batches: Vec<RecordBatch> = reader
-        .collect::<Result<_, _>>()
-        .map_err(|e| PipelineError::Input(format!("{}: {e}", parquet.display())))?;
-    let Some(schema) = batches.first().map(|b| b.schema()) else {
-        return Err(PipelineError::Input(format!(
-            "{} has no customers",
-            parquet.display()
-        )));
-    };
-    let frame = FeatureFrame::new(schema, &batches)?;
-    let run_json = dir.join("run.json");
-    let record: serde_json::Value = std::fs::read_to_string(&run_json)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .ok_or_else(|| {
-            PipelineError::Input(format!("{}: missing or not JSON", run_json.display()))
-        })?;
-    let labelling = |id: &str| -> Result<Labelling, PipelineError> {
-        let codes = frame.text(id).ok_or_else(|| {
-            let schemes: Vec<&str> = record["schemes"]
-                .as_array()
-                .map(|all| {
-                    all.iter()
-                        .filter(|s| s["status"] == "done")
-                        .filter_map(|s| s["id"].as_str())
-                        .collect()
-                })
-                .unwrap_or_default();
-            PipelineError::Input(format!(
-                "no scheme `{id}` in this run; its schemes are {}",
-                schemes.join(", ")
-            ))
-        })?;
-        let scheme = record["schemes"]
-            .as_array()
-            .and_then(|all| all.iter().find(|s| s["id"] == id));
-        let mut labels: Vec<Label> = scheme
-            .and_then(|s| s["labels"].as_array())
-            .map(|labels| {
-                labels
-                    .iter()
-                    .map(|l| {
-                        let text = |k: &str| l[k].as_str().unwrap_or_default().to_string();
-                        Label::new(text("code"), text("en"), text("zh"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut assigned = Vec::with_capacity(codes.len());
-        for code in codes {
-            let code = code.unwrap_or_else(|| "none".into());
-            let index = match labels.iter().position(|l| l.code == code) {
-                Some(i) => i,
-                None => {
-                    labels.push(Label::new(&code, &code, &code));
-                    labels.len() - 1
-                }
-            };
-            assigned.push(index as u32);
-        }
-        let title = |k: &str| scheme.and_then(|s| s[k].as_str()).unwrap_or(id).to_string();
-        Ok(Labelling {
-            scheme: SchemeInfo::new(id, title("en"), title("zh")),
-            labels,
-            assigned,
-            notes: Vec::new(),
-        })
-    };
-    Ok(compare(&frame, &labelling(a)?, &labelling(b)?))
+    let snapshot = Snapshot::read(dir)?;
+    Ok(compare(
+        &snapshot.frame,
+        &snapshot.labelling(a)?,
+        &snapshot.labelling(b)?,
+    ))
 }
 
 /// Cross-tabulates two labellings of the frame's customers.
@@ -254,8 +179,9 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{ArrayRef, Decimal128Array};
+    use arrow::array::{ArrayRef, Decimal128Array, RecordBatch};
     use arrow::datatypes::{DataType, Field, Schema};
+    use kehu_domain::{Label, SchemeInfo};
     use std::sync::Arc;
 
     fn labelling(id: &str, codes: &[&str], assigned: Vec<u32>) -> Labelling {

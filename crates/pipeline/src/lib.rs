@@ -16,6 +16,7 @@ mod error;
 mod feature_frame;
 mod label_file;
 mod labels;
+mod migration;
 mod outputs;
 mod playbook;
 mod predictions;
@@ -23,6 +24,7 @@ mod run;
 mod run_outputs;
 mod schemes;
 mod segments;
+mod snapshot;
 mod tree_rules;
 mod xlsx_output;
 
@@ -36,6 +38,7 @@ pub use comparison::{Comparison, compare, compare_run};
 pub use demo::{bundled_data_dir, run_demo};
 pub use error::PipelineError;
 pub use feature_frame::FeatureFrame;
+pub use migration::{Alert, DEFAULT_ALERTS, DiffReport, Migration, diff, write_diff};
 pub use outputs::{write_batches_csv, write_batches_parquet};
 pub use playbook::{ActionSummary, PlaybookReport};
 pub use predictions::{
@@ -44,4 +47,5 @@ pub use predictions::{
 pub use run::{RunRequest, RunResult, RunStep, classify, config_dir_of, run};
 pub use schemes::SchemeOutcome;
 pub use segments::{SegmentRow, segments_csv};
+pub use snapshot::Snapshot;
 pub use tree_rules::{CrossValidationScores, RuleText, TestScores, TreeReport, rules_toml};

@@ -18,6 +18,33 @@ use kehu_domain::{Labelling, Lang, Money, Note};
 use serde::Serialize;
 use std::sync::Arc;
 
+/// The schemes kehu ships: a target on one that is not in a run (switched off, or its data
+/// missing) matches nobody; any other unknown scheme is a mistake in the config.
+const SHIPPED_SCHEMES: &[&str] = &[
+    "value_tier",
+    "abc",
+    "rfm_segment",
+    "rfm_grid",
+    "rfm8",
+    "lifecycle",
+    "frequency_class",
+    "capacity",
+    "price_sensitivity",
+    "category_preference",
+    "satisfaction",
+    "nps",
+    "key_customer",
+    "value_matrix",
+    "age_band",
+    "gender_group",
+    "region_group",
+    "churn_risk",
+    "clv_tier",
+    "cluster",
+    "ward_cluster",
+    "tree",
+];
+
 /// What the playbook did, for run.json, the terminal and the report.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaybookReport {
@@ -112,9 +139,10 @@ pub(crate) fn recommend(
                             list.push(Condition { scheme: s, label: l as u32 });
                         }
                     }
-                    None if outcomes
-                        .iter()
-                        .any(|o| matches!(o, SchemeOutcome::Skipped { scheme: info, .. } if info.id == scheme)) =>
+                    None if SHIPPED_SCHEMES.contains(&scheme)
+                        || outcomes
+                            .iter()
+                            .any(|o| matches!(o, SchemeOutcome::Skipped { scheme: info, .. } if info.id == scheme)) =>
                     {
                         conditions = None;
                     }

@@ -1,7 +1,8 @@
-//! Learned segments as a user gets them, on the bundled Online Retail data: `kehu run` adds
-//! k-means and Ward clusters, the decision-tree scheme and the comparisons; the exported tree
-//! rules pasted into kehu.toml give every customer the tree's class; same seed, same bytes on
-//! any thread count; `kehu cluster`, `kehu tree` and `kehu compare` print what they learned.
+//! What comes after the rule schemes, as a user gets it, on the bundled Online Retail data:
+//! learned segments (`kehu run` adds k-means and Ward clusters, the decision-tree scheme and
+//! the comparisons; the exported tree rules pasted into kehu.toml give every customer the
+//! tree's class; same seed, same bytes on any thread count; `kehu cluster`, `kehu tree` and
+//! `kehu compare`), the playbook's contact lists, and migration between two snapshots.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -549,4 +550,105 @@ fn playbook_lists_hold_only_customers_with_the_targeted_labels() {
     let words =
         std::fs::read_to_string(renamed.join("actions/win_back_valuable.csv")).expect("list");
     assert!(words.contains("Value tier: Top customers"), "{words}");
+}
+
+/// segments.csv of a run directory: (scheme, label) → customers.
+fn segment_sizes(dir: &Path) -> std::collections::HashMap<(String, String), u64> {
+    let text = std::fs::read_to_string(dir.join("segments.csv")).expect("segments");
+    text.lines()
+        .skip(1)
+        .map(fields)
+        .map(|f| ((f[0].clone(), f[1].clone()), f[3].parse().expect("count")))
+        .collect()
+}
+
+#[test]
+fn migration_matrices_add_up_to_both_snapshots() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("run");
+    let printed = ok(&kehu(
+        &[
+            "run",
+            &retail(),
+            "--out",
+            out.to_str().expect("utf8"),
+            "--compare-as-of",
+            "2011-09-01",
+            "--quiet",
+        ],
+        dir.path(),
+        None,
+    ));
+    assert!(
+        printed.contains("Migration 2011-09-01 → 2011-12-10"),
+        "{printed}"
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("migration/diff.json")).expect("diff"),
+    )
+    .expect("json");
+    let (before, now) = (segment_sizes(&out.join("previous")), segment_sizes(&out));
+    let migrations = report["migrations"].as_array().expect("migrations");
+    assert!(migrations.len() >= 10);
+    for m in migrations {
+        let scheme = m["scheme"].as_str().expect("scheme");
+        let rows = m["rows"].as_array().expect("rows");
+        let columns = m["columns"].as_array().expect("columns");
+        let cell = |r: usize, c: usize| m["customers"][r * columns.len() + c].as_u64().expect("n");
+        // Each row (a label of the earlier run) adds up to its segment size then; each column
+        // (a label now) to its size now; `new` and `lost` close the two margins.
+        for (r, row) in rows.iter().enumerate().take(rows.len() - 1) {
+            let code = row[0].as_str().expect("code").to_string();
+            let total: u64 = (0..columns.len()).map(|c| cell(r, c)).sum();
+            assert_eq!(
+                total,
+                before
+                    .get(&(scheme.to_string(), code.clone()))
+                    .copied()
+                    .unwrap_or(0),
+                "{scheme} {code}"
+            );
+        }
+        for (c, column) in columns.iter().enumerate().take(columns.len() - 1) {
+            let code = column[0].as_str().expect("code").to_string();
+            let total: u64 = (0..rows.len()).map(|r| cell(r, c)).sum();
+            assert_eq!(
+                total,
+                now.get(&(scheme.to_string(), code.clone()))
+                    .copied()
+                    .unwrap_or(0),
+                "{scheme} {code}"
+            );
+        }
+        let new: u64 = (0..columns.len()).map(|c| cell(rows.len() - 1, c)).sum();
+        assert_eq!(new, report["new"].as_u64().expect("new"));
+    }
+    // kehu diff on the two directories writes the same tables.
+    let again = dir.path().join("again");
+    ok(&kehu(
+        &[
+            "diff",
+            out.join("previous").to_str().expect("utf8"),
+            out.to_str().expect("utf8"),
+            "--out",
+            again.to_str().expect("utf8"),
+        ],
+        dir.path(),
+        None,
+    ));
+    for file in ["summary.csv", "value_tier.csv", "alerts.csv"] {
+        assert_eq!(
+            std::fs::read(again.join(file)).expect("written"),
+            std::fs::read(out.join("migration").join(file)).expect("written"),
+            "{file}"
+        );
+    }
+    // Every alert is a customer who was high value (or high CLV, or key) and is lower now.
+    let alerts = std::fs::read_to_string(out.join("migration/alerts.csv")).expect("alerts");
+    assert!(alerts.lines().count() > 1);
+    for line in alerts.lines().skip(1) {
+        let f = fields(line);
+        assert!(["high", "key"].contains(&f[2].as_str()), "{line}");
+        assert_ne!(f[2], f[3], "{line}");
+    }
 }
