@@ -197,8 +197,8 @@ pub struct RunArgs {
     /// Extra formats of the customer table, comma-separated: csv, xlsx.
     #[arg(long, value_delimiter = ',')]
     pub format: Vec<String>,
-    /// Also classify as of this earlier date (into <OUT>/previous) and write who moved between
-    /// segments since then into <OUT>/migration, as `kehu diff` does.
+    /// Also classify as of this earlier date (into `OUT/previous`) and write who moved between
+    /// segments since then into `OUT/migration`, as `kehu diff` does.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub compare_as_of: Option<chrono::NaiveDate>,
     /// No progress display.
@@ -337,7 +337,7 @@ pub struct DiffArgs {
     pub from: PathBuf,
     /// The later run directory.
     pub to: PathBuf,
-    /// Where to write the tables (default: <TO>/migration).
+    /// Where to write the tables (default: `TO/migration`).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
     /// The scheme whose matrix is printed (all are written).

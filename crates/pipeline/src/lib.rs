@@ -25,6 +25,7 @@ mod run_outputs;
 mod schemes;
 mod segments;
 mod snapshot;
+mod table;
 mod tree_rules;
 mod xlsx_output;
 

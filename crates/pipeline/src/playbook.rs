@@ -11,7 +11,7 @@ use crate::config::PlaybookConfig;
 use crate::error::PipelineError;
 use crate::feature_frame::FeatureFrame;
 use crate::schemes::SchemeOutcome;
-use crate::segments::csv_text;
+use crate::table::{Cell, Table};
 use arrow::array::{ArrayRef, StringArray};
 use arrow::datatypes::{DataType, Field};
 use kehu_domain::{Labelling, Lang, Money, Note};
@@ -289,9 +289,9 @@ impl Recommendations {
     }
 }
 
-/// The contact list of one action as CSV: who, how to reach them, why, and what they are
-/// worth, the most valuable first. Text is neutralised against spreadsheet formulas.
-pub(crate) fn action_list_csv(
+/// The contact list of one action: who, how to reach them, why, and what they are worth, the
+/// most valuable first.
+pub(crate) fn action_list(
     frame: &FeatureFrame,
     outcomes: &[SchemeOutcome],
     c: &PlaybookConfig,
@@ -299,7 +299,7 @@ pub(crate) fn action_list_csv(
     report: &PlaybookReport,
     rank: usize,
     lang: Lang,
-) -> String {
+) -> Table {
     let n = frame.len();
     let text = |name: &str| frame.text(name).filter(|_| frame.has_values(name));
     let ids = frame.text("customer_id").unwrap_or_else(|| vec![None; n]);
@@ -335,16 +335,27 @@ pub(crate) fn action_list_csv(
         };
         key(b).total_cmp(&key(a)).then(ids[a].cmp(&ids[b]))
     });
-    let mut out = String::from("customer_id");
-    for (field, _) in &contact {
-        out.push(',');
-        out.push_str(field);
-    }
-    out.push_str(",action,action_name,channel,segment,reason,revenue");
+    let mut header = vec!["customer_id".to_string()];
+    header.extend(contact.iter().map(|(field, _)| field.to_string()));
+    header.extend(
+        [
+            "action",
+            "action_name",
+            "channel",
+            "segment",
+            "reason",
+            "revenue",
+        ]
+        .map(String::from),
+    );
     if clv.is_some() {
-        out.push_str(",clv,p_alive");
+        header.extend(["clv", "p_alive"].map(String::from));
     }
-    out.push_str(",recency_days,last_order,other_actions\n");
+    header.extend(["recency_days", "last_order", "other_actions"].map(String::from));
+    let mut table = Table {
+        header,
+        rows: Vec::with_capacity(rows.len()),
+    };
     for i in rows {
         let Some(target) = recommendations.per_customer[i]
             .iter()
@@ -354,52 +365,42 @@ pub(crate) fn action_list_csv(
             continue;
         };
         let (segment, reason) = describe(&spec.targets[target], &done, i, lang);
-        let mut line = csv_text(ids[i].as_deref().unwrap_or_default());
-        for (_, values) in &contact {
-            line.push(',');
-            line.push_str(&csv_text(values[i].as_deref().unwrap_or_default()));
-        }
+        let mut row = vec![Cell::text(ids[i].as_deref().unwrap_or_default())];
+        row.extend(
+            contact
+                .iter()
+                .map(|(_, values)| Cell::text(values[i].as_deref().unwrap_or_default())),
+        );
         let others: Vec<&str> = recommendations.per_customer[i]
             .iter()
             .filter(|x| x.0 != rank)
             .map(|x| report.actions[x.0].code.as_str())
             .collect();
-        line.push_str(&format!(
-            ",{},{},{},{},{},{}",
-            csv_text(&spec.code),
-            csv_text(lang.pick(&spec.en, &spec.zh)),
-            csv_text(&spec.channel),
-            csv_text(&segment),
-            csv_text(&reason),
-            Money::from_units(revenue[i])
-        ));
-        if let (Some(clv), Some(p_alive)) = (&clv, &p_alive) {
-            line.push_str(&format!(",{},{}", number(clv[i]), number(p_alive[i])));
-        } else if let Some(clv) = &clv {
-            line.push_str(&format!(",{},", number(clv[i])));
+        row.extend([
+            Cell::text(&spec.code),
+            Cell::text(lang.pick(&spec.en, &spec.zh)),
+            Cell::text(&spec.channel),
+            Cell::text(segment),
+            Cell::text(reason),
+            Cell::Money(Money::from_units(revenue[i])),
+        ]);
+        if let Some(clv) = &clv {
+            row.push(Cell::number(clv[i]));
+            row.push(p_alive.as_ref().map_or(Cell::Empty, |p| Cell::number(p[i])));
         }
-        line.push_str(&format!(
-            ",{},{},{}\n",
-            number(recency[i]),
-            csv_text(
-                &last_order[i]
+        row.extend([
+            Cell::number(recency[i]),
+            Cell::text(
+                last_order[i]
                     .as_deref()
                     .unwrap_or_default()
-                    .replace('T', " ")
+                    .replace('T', " "),
             ),
-            csv_text(&others.join(";"))
-        ));
-        out.push_str(&line);
+            Cell::text(others.join(";")),
+        ]);
+        table.rows.push(row);
     }
-    out
-}
-
-fn number(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else {
-        format!("{v:.2}")
-    }
+    table
 }
 
 /// The matched target as label codes (`value_tier=high; churn_risk=high`) and as names in the

@@ -7,6 +7,7 @@ use crate::outputs::{write_batches_csv, write_batches_parquet};
 use crate::run::{RunRequest, RunResult};
 use crate::schemes::SchemeOutcome;
 use crate::segments::segments_csv;
+use crate::table::{Cell, Table};
 use kehu_domain::{Label, Note, SchemeInfo};
 use kehu_features::TimeUnit;
 use kehu_ingest::quarantine::write_quarantine_csv;
@@ -111,6 +112,93 @@ fn scheme_records(outcomes: &[SchemeOutcome]) -> Vec<SchemeRecord<'_>> {
         .collect()
 }
 
+/// The playbook as a sheet: each action, its audience and what to watch.
+fn playbook_table(result: &RunResult, lang: kehu_domain::Lang) -> Table {
+    let mut table = Table {
+        header: [
+            "action",
+            "name",
+            "priority",
+            "channel",
+            "offer",
+            "kpi",
+            "primary",
+            "recommended",
+            "listed",
+            "revenue",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for a in result.playbook.iter().flat_map(|p| &p.actions) {
+        table.rows.push(vec![
+            Cell::text(&a.code),
+            Cell::text(lang.pick(&a.en, &a.zh)),
+            Cell::number(f64::from(a.priority)),
+            Cell::text(&a.channel),
+            Cell::text(lang.pick(&a.offer_en, &a.offer_zh)),
+            Cell::text(lang.pick(&a.kpi_en, &a.kpi_zh)),
+            Cell::number(a.primary as f64),
+            Cell::number(a.recommended as f64),
+            Cell::number(a.listed as f64),
+            Cell::Money(a.revenue),
+        ]);
+    }
+    table
+}
+
+/// Row accounting of every input and its quarantine reasons, as a sheet.
+fn quality_table(result: &RunResult, lang: kehu_domain::Lang) -> Table {
+    let mut table = Table {
+        header: [
+            "file",
+            "kind",
+            "format",
+            "encoding",
+            "rows_seen",
+            "accepted",
+            "quarantined",
+            "skipped_blank",
+            "reason",
+            "rows",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: Vec::new(),
+    };
+    for import in &result.check.imports {
+        let r = &import.report;
+        let counts = [r.rows_seen, r.accepted, r.quarantined, r.skipped_blank]
+            .map(|n| Cell::number(n as f64));
+        let mut first = vec![
+            Cell::text(&r.file),
+            Cell::text(r.kind.name()),
+            Cell::text(r.format),
+            Cell::text(&r.encoding),
+        ];
+        first.extend(counts);
+        if r.quarantine_reasons.is_empty() {
+            first.extend([Cell::Empty, Cell::Empty]);
+            table.rows.push(first);
+            continue;
+        }
+        for (k, (reason, n)) in r.quarantine_reasons.iter().enumerate() {
+            let mut row = if k == 0 {
+                first.clone()
+            } else {
+                vec![Cell::Empty; 8]
+            };
+            row.extend([
+                Cell::text(format!("{} — {}", reason.code(), reason.describe(lang))),
+                Cell::number(*n as f64),
+            ]);
+            table.rows.push(row);
+        }
+    }
+    table
+}
+
 /// Writes the run directory; returns the files written.
 pub fn write_run(
     result: &RunResult,
@@ -136,7 +224,11 @@ pub fn write_run(
     }
     if formats.iter().any(|f| f == "xlsx") {
         let xlsx = dir.join("customers.xlsx");
-        crate::xlsx_output::write_customers_xlsx(&xlsx, frame.batch(), &result.segments)?;
+        let sheets = [
+            ("actions", playbook_table(result, req.lang)),
+            ("data_quality", quality_table(result, req.lang)),
+        ];
+        crate::xlsx_output::write_customers_xlsx(&xlsx, frame.batch(), &result.segments, &sheets)?;
         outputs.push(xlsx);
     }
 
@@ -190,7 +282,7 @@ pub fn write_run(
         })?;
         for (rank, action) in report.actions.iter().enumerate() {
             let path = actions_dir.join(format!("{}.csv", action.code));
-            let text = crate::playbook::action_list_csv(
+            let table = crate::playbook::action_list(
                 frame,
                 &result.outcomes,
                 &req.config.playbook,
@@ -199,8 +291,13 @@ pub fn write_run(
                 rank,
                 req.lang,
             );
-            write_file(&path, text.as_bytes())?;
+            write_file(&path, table.to_csv().as_bytes())?;
             outputs.push(path);
+            if formats.iter().any(|f| f == "xlsx") {
+                let path = actions_dir.join(format!("{}.xlsx", action.code));
+                crate::xlsx_output::write_table_xlsx(&path, &action.code, &table)?;
+                outputs.push(path);
+            }
         }
     }
     if let Some(tree) = &result.tree {

@@ -1,9 +1,10 @@
-//! `customers.xlsx`: the customer table and the segment table as two sheets, with a frozen
-//! header, column widths and number formats. Text is always written as text, so a value that
+//! `customers.xlsx`: the customer table, the segment table, the playbook and the data quality
+//! as sheets, with a frozen header, column widths and number formats. Text is always written as text, so a value that
 //! looks like a formula can never run in a spreadsheet.
 
 use crate::error::PipelineError;
 use crate::segments::SegmentRow;
+use crate::table::{Cell, Table};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Decimal128Type, TimeUnit};
 use arrow::util::display::array_value_to_string;
@@ -136,6 +137,7 @@ pub fn write_customers_xlsx(
     path: &Path,
     batch: &RecordBatch,
     segments: &[SegmentRow],
+    more: &[(&str, Table)],
 ) -> Result<(), PipelineError> {
     let encode = |e: XlsxError| PipelineError::Encode {
         path: path.into(),
@@ -144,6 +146,59 @@ pub fn write_customers_xlsx(
     let mut book = Workbook::new();
     customers_sheet(book.add_worksheet(), batch).map_err(encode)?;
     segments_sheet(book.add_worksheet(), segments).map_err(encode)?;
+    for (name, table) in more {
+        table_sheet(book.add_worksheet(), name, table).map_err(encode)?;
+    }
+    book.save(path).map_err(encode)?;
+    Ok(())
+}
+
+/// One sheet of a [`Table`]: bold frozen header, numbers and money as numbers, text as text.
+fn table_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), XlsxError> {
+    // Excel sheet names: at most 31 characters, none of []:*?/\.
+    let name: String = name
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    sheet.set_name(&name)?;
+    let names: Vec<&str> = table.header.iter().map(String::as_str).collect();
+    header(sheet, &names)?;
+    let money = Format::new().set_num_format("#,##0.00");
+    let decimal = Format::new().set_num_format("0.00");
+    for (i, row) in table.rows.iter().take(MAX_ROWS - 1).enumerate() {
+        let r = i as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(t) => {
+                    sheet.write_string(r, c, t)?;
+                }
+                Cell::Number(v) => {
+                    sheet.write_number_with_format(r, c, *v, &decimal)?;
+                }
+                Cell::Money(m) => {
+                    sheet.write_number_with_format(r, c, m.to_f64(), &money)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A workbook of one [`Table`].
+pub(crate) fn write_table_xlsx(
+    path: &Path,
+    sheet: &str,
+    table: &Table,
+) -> Result<(), PipelineError> {
+    let encode = |e: XlsxError| PipelineError::Encode {
+        path: path.into(),
+        message: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    table_sheet(book.add_worksheet(), sheet, table).map_err(encode)?;
     book.save(path).map_err(encode)?;
     Ok(())
 }

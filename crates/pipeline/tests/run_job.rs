@@ -319,3 +319,35 @@ fn fixed_bins_and_renamed_labels_follow_the_config() {
         "unrenamed labels keep the shipped name"
     );
 }
+
+#[test]
+fn the_workbook_has_a_sheet_per_table_and_the_action_lists_their_own() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut req = request(all_fixtures(), dir.path(), Config::default(), None);
+    req.formats = vec!["xlsx".into()];
+    let result = run(&req, |_, _| {}).expect("run succeeds");
+    let mut book: Xlsx<_> = open_workbook(dir.path().join("customers.xlsx")).expect("workbook");
+    assert_eq!(
+        book.sheet_names(),
+        ["customers", "segments", "actions", "data_quality"]
+    );
+    let actions = book.worksheet_range("actions").expect("actions sheet");
+    let playbook = result.playbook.as_ref().expect("playbook");
+    assert_eq!(actions.height(), playbook.actions.len() + 1);
+    let quality = book.worksheet_range("data_quality").expect("quality sheet");
+    assert_eq!(
+        quality.get((0, 4)).map(|c| c.to_string()),
+        Some("rows_seen".into())
+    );
+    // Every action with a list has the same rows in its .xlsx as in its .csv.
+    for action in playbook.actions.iter().filter(|a| a.listed > 0) {
+        let mut list: Xlsx<_> =
+            open_workbook(dir.path().join(format!("actions/{}.xlsx", action.code))).expect("list");
+        let range = list.worksheet_range(&action.code).expect("sheet");
+        let csv = std::fs::read_to_string(dir.path().join(format!("actions/{}.csv", action.code)))
+            .expect("csv");
+        assert_eq!(range.height(), csv.lines().count(), "{}", action.code);
+        assert_eq!(range.height(), action.listed + 1);
+    }
+}
