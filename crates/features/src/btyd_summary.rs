@@ -66,6 +66,6 @@ pub fn purchase_occasions(
     let dates = QueryDates::new(options);
     engine.sql(&format!(
         "WITH {},\n{CTES}\nSELECT customer_id, days_before FROM occasions ORDER BY customer_id, days_before",
-        crate::purchase_history::ctes(&dates)
+        crate::purchase_history::lines_cte(&dates)
     ))
 }

@@ -70,6 +70,17 @@ impl FeatureEngine {
         })
     }
 
+    /// Runs a SQL query to completion and keeps its result as table `name` (replacing any
+    /// table of that name), for queries that read the same intermediate result many times.
+    pub(crate) fn materialise(&self, name: &str, query: &str) -> Result<(), FeatureError> {
+        let (schema, batches) = self.runtime.block_on(async {
+            let df = self.ctx.sql(query).await?;
+            let schema = df.schema().inner().clone();
+            Ok::<_, FeatureError>((schema, df.collect().await?))
+        })?;
+        self.register(name, schema, batches)
+    }
+
     /// The session, for the DataFrame-level work of this crate (user expressions).
     pub(crate) fn context(&self) -> &SessionContext {
         &self.ctx

@@ -201,6 +201,10 @@ pub fn feature_table(
     engine: &FeatureEngine,
     options: &FeatureOptions,
 ) -> Result<Vec<RecordBatch>, FeatureError> {
+    engine.materialise(
+        purchase_history::ORDERS_TABLE,
+        &purchase_history::orders_query(&QueryDates::new(options)),
+    )?;
     let query = feature_query(
         options,
         engine.has_table("customers"),
