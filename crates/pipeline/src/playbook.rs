@@ -289,17 +289,16 @@ impl Recommendations {
     }
 }
 
-/// The contact list of one action: who, how to reach them, why, and what they are worth, the
-/// most valuable first.
-pub(crate) fn action_list(
+/// The contact list of every action, in priority order: who, how to reach them, why, and what
+/// they are worth, the most valuable first. The customer columns are read once for all lists.
+pub(crate) fn action_lists(
     frame: &FeatureFrame,
     outcomes: &[SchemeOutcome],
     c: &PlaybookConfig,
     recommendations: &Recommendations,
     report: &PlaybookReport,
-    rank: usize,
     lang: Lang,
-) -> Table {
+) -> Vec<Table> {
     let n = frame.len();
     let text = |name: &str| frame.text(name).filter(|_| frame.has_values(name));
     let ids = frame.text("customer_id").unwrap_or_else(|| vec![None; n]);
@@ -323,84 +322,88 @@ pub(crate) fn action_list(
             SchemeOutcome::Skipped { .. } => None,
         })
         .collect();
-    let action_index = recommendations.order[rank];
-    let spec = &c.actions[action_index];
-    let mut rows = recommendations.listed(rank, c);
-    // The most valuable first: predicted CLV when there is one, else net revenue.
-    rows.sort_by(|&a, &b| {
-        let key = |i: usize| {
-            clv.as_ref().map_or(revenue[i] as f64, |v| {
-                if v[i].is_nan() { f64::MIN } else { v[i] }
-            })
-        };
-        key(b).total_cmp(&key(a)).then(ids[a].cmp(&ids[b]))
-    });
-    let mut header = vec!["customer_id".to_string()];
-    header.extend(contact.iter().map(|(field, _)| field.to_string()));
-    header.extend(
-        [
-            "action",
-            "action_name",
-            "channel",
-            "segment",
-            "reason",
-            "revenue",
-        ]
-        .map(String::from),
-    );
-    if clv.is_some() {
-        header.extend(["clv", "p_alive"].map(String::from));
-    }
-    header.extend(["recency_days", "last_order", "other_actions"].map(String::from));
-    let mut table = Table {
-        header,
-        rows: Vec::with_capacity(rows.len()),
-    };
-    for i in rows {
-        let Some(target) = recommendations.per_customer[i]
-            .iter()
-            .find(|x| x.0 == rank)
-            .map(|x| x.1)
-        else {
-            continue;
-        };
-        let (segment, reason) = describe(&spec.targets[target], &done, i, lang);
-        let mut row = vec![Cell::text(ids[i].as_deref().unwrap_or_default())];
-        row.extend(
-            contact
-                .iter()
-                .map(|(_, values)| Cell::text(values[i].as_deref().unwrap_or_default())),
-        );
-        let others: Vec<&str> = recommendations.per_customer[i]
-            .iter()
-            .filter(|x| x.0 != rank)
-            .map(|x| report.actions[x.0].code.as_str())
-            .collect();
-        row.extend([
-            Cell::text(&spec.code),
-            Cell::text(lang.pick(&spec.en, &spec.zh)),
-            Cell::text(&spec.channel),
-            Cell::text(segment),
-            Cell::text(reason),
-            Cell::Money(Money::from_units(revenue[i])),
-        ]);
-        if let Some(clv) = &clv {
-            row.push(Cell::number(clv[i]));
-            row.push(p_alive.as_ref().map_or(Cell::Empty, |p| Cell::number(p[i])));
-        }
-        row.extend([
-            Cell::number(recency[i]),
-            Cell::text(
-                last_order[i]
-                    .as_deref()
-                    .unwrap_or_default()
-                    .replace('T', " "),
-            ),
-            Cell::text(others.join(";")),
-        ]);
-        table.rows.push(row);
-    }
-    table
+    (0..report.actions.len())
+        .map(|rank| {
+            let action_index = recommendations.order[rank];
+            let spec = &c.actions[action_index];
+            let mut rows = recommendations.listed(rank, c);
+            // The most valuable first: predicted CLV when there is one, else net revenue.
+            rows.sort_by(|&a, &b| {
+                let key = |i: usize| {
+                    clv.as_ref().map_or(revenue[i] as f64, |v| {
+                        if v[i].is_nan() { f64::MIN } else { v[i] }
+                    })
+                };
+                key(b).total_cmp(&key(a)).then(ids[a].cmp(&ids[b]))
+            });
+            let mut header = vec!["customer_id".to_string()];
+            header.extend(contact.iter().map(|(field, _)| field.to_string()));
+            header.extend(
+                [
+                    "action",
+                    "action_name",
+                    "channel",
+                    "segment",
+                    "reason",
+                    "revenue",
+                ]
+                .map(String::from),
+            );
+            if clv.is_some() {
+                header.extend(["clv", "p_alive"].map(String::from));
+            }
+            header.extend(["recency_days", "last_order", "other_actions"].map(String::from));
+            let mut table = Table {
+                header,
+                rows: Vec::with_capacity(rows.len()),
+            };
+            for i in rows {
+                let Some(target) = recommendations.per_customer[i]
+                    .iter()
+                    .find(|x| x.0 == rank)
+                    .map(|x| x.1)
+                else {
+                    continue;
+                };
+                let (segment, reason) = describe(&spec.targets[target], &done, i, lang);
+                let mut row = vec![Cell::text(ids[i].as_deref().unwrap_or_default())];
+                row.extend(
+                    contact
+                        .iter()
+                        .map(|(_, values)| Cell::text(values[i].as_deref().unwrap_or_default())),
+                );
+                let others: Vec<&str> = recommendations.per_customer[i]
+                    .iter()
+                    .filter(|x| x.0 != rank)
+                    .map(|x| report.actions[x.0].code.as_str())
+                    .collect();
+                row.extend([
+                    Cell::text(&spec.code),
+                    Cell::text(lang.pick(&spec.en, &spec.zh)),
+                    Cell::text(&spec.channel),
+                    Cell::text(segment),
+                    Cell::text(reason),
+                    Cell::Money(Money::from_units(revenue[i])),
+                ]);
+                if let Some(clv) = &clv {
+                    row.push(Cell::number(clv[i]));
+                    row.push(p_alive.as_ref().map_or(Cell::Empty, |p| Cell::number(p[i])));
+                }
+                row.extend([
+                    Cell::number(recency[i]),
+                    Cell::text(
+                        last_order[i]
+                            .as_deref()
+                            .unwrap_or_default()
+                            .replace('T', " "),
+                    ),
+                    Cell::text(others.join(";")),
+                ]);
+                table.rows.push(row);
+            }
+            table
+        })
+        .collect()
 }
 
 /// The matched target as label codes (`value_tier=high; churn_risk=high`) and as names in the

@@ -280,17 +280,16 @@ pub fn write_run(
             path: actions_dir.clone(),
             source,
         })?;
-        for (rank, action) in report.actions.iter().enumerate() {
+        let tables = crate::playbook::action_lists(
+            frame,
+            &result.outcomes,
+            &req.config.playbook,
+            chosen,
+            report,
+            req.lang,
+        );
+        for (action, table) in report.actions.iter().zip(tables) {
             let path = actions_dir.join(format!("{}.csv", action.code));
-            let table = crate::playbook::action_list(
-                frame,
-                &result.outcomes,
-                &req.config.playbook,
-                chosen,
-                report,
-                rank,
-                req.lang,
-            );
             write_file(&path, table.to_csv().as_bytes())?;
             outputs.push(path);
             if formats.iter().any(|f| f == "xlsx") {
