@@ -20,6 +20,7 @@ mod migration;
 mod outputs;
 mod playbook;
 mod predictions;
+mod report_data;
 mod run;
 mod run_outputs;
 mod schemes;

@@ -305,6 +305,14 @@ pub fn write_run(
         outputs.push(path);
     }
 
+    let report = dir.join("report.html");
+    let html = kehu_report::render_html(
+        &crate::report_data::report_data(result, frame, req.lang),
+        req.lang,
+    );
+    write_file(&report, html.as_bytes())?;
+    outputs.push(report);
+
     let json_path = dir.join("run.json");
     let mut names: Vec<String> = outputs
         .iter()

@@ -1,16 +1,20 @@
 //! What kehu shows people and scripts: the data-quality report of `kehu check` (terminal text
-//! and JSON) and the summary of `kehu run`, in English or Chinese.
+//! and JSON), the summary of `kehu run`, and the self-contained HTML report with inline SVG
+//! charts, in English or Chinese.
 //!
 //! Invariant: rendering is a pure function of the report and the language; no clock, no
 //! environment.
 
 mod check_report;
 mod check_text;
+mod html_report;
 mod numbers;
 mod run_summary;
+mod svg_chart;
 mod text_width;
 
 pub use check_report::{CheckReport, FileCheck, RefusedFile};
 pub use check_text::render_check;
+pub use html_report::{ReportData, SchemeBlock, render_html};
 pub use numbers::{format_count, format_money};
 pub use run_summary::{RunSummary, SchemeTable, render_run_summary};

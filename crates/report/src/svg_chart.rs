@@ -1,0 +1,339 @@
+//! Inline SVG charts for the HTML report: grouped horizontal bars, lines, and a heatmap.
+//!
+//! Written here rather than with a plotting crate: the report needs a handful of simple shapes
+//! in one visual style, text in the page's own fonts (CJK included, through the CSS font
+//! stack, which a rasterising or font-embedding backend would not follow), and later charts no
+//! general plotting crate draws (treemap, migration flows). Every chart is a fixed number of
+//! SVG elements per label or point, never per customer, so the report stays small at any size.
+
+use std::fmt::Write as _;
+
+/// Escapes text for HTML and SVG.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The colours of the series, in order.
+const PALETTE: &[&str] = &[
+    "#2f6f9f", "#e08a2e", "#4c9a5b", "#b04a5a", "#7a68a6", "#8c7b4a",
+];
+
+/// One bar group: a label and one value per series (shares 0..1 or any non-negative number).
+#[derive(Debug, Clone)]
+pub struct BarRow {
+    pub label: String,
+    pub values: Vec<f64>,
+}
+
+/// Horizontal grouped bars, one group per row, values labelled with `format`.
+pub fn bar_chart(
+    series: &[&str],
+    rows: &[BarRow],
+    format: impl Fn(f64) -> String,
+    axis: &str,
+) -> String {
+    let label_width = 220.0;
+    let plot_width = 420.0;
+    let bar = 14.0;
+    let gap = 10.0;
+    let group = bar * series.len().max(1) as f64 + gap;
+    let height = 40.0 + group * rows.len() as f64 + 30.0;
+    let max = rows
+        .iter()
+        .flat_map(|r| r.values.iter().copied())
+        .fold(0.0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let width = label_width + plot_width + 80.0;
+    let mut svg =
+        format!(r##"<svg viewBox="0 0 {width} {height}" width="100%" role="img" class="chart">"##,);
+    legend(&mut svg, series, label_width);
+    for (r, row) in rows.iter().enumerate() {
+        let y0 = 40.0 + group * r as f64;
+        let _ = write!(
+            svg,
+            r##"<text x="{}" y="{}" class="label" text-anchor="end">{}</text>"##,
+            label_width - 8.0,
+            y0 + group / 2.0,
+            escape(&row.label)
+        );
+        for (s, value) in row.values.iter().enumerate() {
+            let w = (value.max(0.0) / max * plot_width).max(0.5);
+            let y = y0 + bar * s as f64;
+            let _ = write!(
+                svg,
+                r##"<rect x="{label_width}" y="{y}" width="{w:.1}" height="{}" fill="{}"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" class="value">{}</text>"##,
+                bar - 2.0,
+                PALETTE[s % PALETTE.len()],
+                escape(series.get(s).copied().unwrap_or_default()),
+                escape(&format(*value)),
+                label_width + w + 4.0,
+                y + bar - 4.0,
+                escape(&format(*value))
+            );
+        }
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{label_width}" y1="36" x2="{label_width}" y2="{}" class="axis"/><text x="{}" y="{}" class="axis-label" text-anchor="middle">{}</text></svg>"##,
+        height - 26.0,
+        label_width + plot_width / 2.0,
+        height - 8.0,
+        escape(axis)
+    );
+    svg
+}
+
+/// Lines over a shared x axis: each series a list of (x, y) points.
+pub fn line_chart(
+    series: &[(&str, Vec<(f64, f64)>)],
+    x_axis: &str,
+    y_axis: &str,
+    format_y: impl Fn(f64) -> String,
+) -> String {
+    let (left, top, plot_w, plot_h) = (70.0, 36.0, 560.0, 260.0);
+    let points = series.iter().flat_map(|(_, p)| p.iter().copied());
+    let (mut x_min, mut x_max, mut y_min, mut y_max) = (f64::MAX, f64::MIN, 0.0f64, f64::MIN);
+    for (x, y) in points {
+        x_min = x_min.min(x);
+        x_max = x_max.max(x);
+        y_min = y_min.min(y);
+        y_max = y_max.max(y);
+    }
+    if x_max <= x_min {
+        x_max = x_min + 1.0;
+    }
+    if y_max <= y_min {
+        y_max = y_min + 1.0;
+    }
+    let sx = |x: f64| left + (x - x_min) / (x_max - x_min) * plot_w;
+    let sy = |y: f64| top + plot_h - (y - y_min) / (y_max - y_min) * plot_h;
+    let mut svg = format!(
+        r##"<svg viewBox="0 0 {} {}" width="100%" role="img" class="chart">"##,
+        left + plot_w + 30.0,
+        top + plot_h + 50.0
+    );
+    legend(
+        &mut svg,
+        &series.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+        left,
+    );
+    for k in 0..=4 {
+        let y = y_min + (y_max - y_min) * f64::from(k) / 4.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{py:.1}" x2="{}" y2="{py:.1}" class="grid"/><text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
+            left + plot_w,
+            left - 6.0,
+            sy(y) + 4.0,
+            escape(&format_y(y)),
+            py = sy(y)
+        );
+    }
+    // Whole-number x values (k, days) get a tick each when there are few; others five ticks.
+    let whole = series
+        .iter()
+        .flat_map(|(_, p)| p.iter())
+        .all(|(x, _)| x.fract() == 0.0);
+    let ticks: Vec<f64> = if whole && x_max - x_min <= 12.0 {
+        (0..=(x_max - x_min) as usize)
+            .map(|i| x_min + i as f64)
+            .collect()
+    } else {
+        (0..=4)
+            .map(|k| x_min + (x_max - x_min) * f64::from(k) / 4.0)
+            .collect()
+    };
+    for x in ticks {
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{}" class="tick" text-anchor="middle">{}</text>"##,
+            sx(x),
+            top + plot_h + 16.0,
+            escape(&trim_number(x))
+        );
+    }
+    for (s, (name, points)) in series.iter().enumerate() {
+        let path: Vec<String> = points
+            .iter()
+            .map(|&(x, y)| format!("{:.1},{:.1}", sx(x), sy(y)))
+            .collect();
+        let _ = write!(
+            svg,
+            r##"<polyline points="{}" fill="none" stroke="{}" stroke-width="2"><title>{}</title></polyline>"##,
+            path.join(" "),
+            PALETTE[s % PALETTE.len()],
+            escape(name)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" class="axis"/><line x1="{left}" y1="{top}" x2="{left}" y2="{}" class="axis"/><text x="{}" y="{}" class="axis-label" text-anchor="middle">{}</text><text x="14" y="{}" class="axis-label" text-anchor="middle" transform="rotate(-90 14 {})">{}</text></svg>"##,
+        top + plot_h,
+        left + plot_w,
+        top + plot_h,
+        top + plot_h,
+        left + plot_w / 2.0,
+        top + plot_h + 40.0,
+        escape(x_axis),
+        top + plot_h / 2.0,
+        top + plot_h / 2.0,
+        escape(y_axis)
+    );
+    svg
+}
+
+/// A grid of cells shaded by value: `cells[row][column]`, rows drawn top to bottom.
+pub fn heatmap(
+    row_names: &[String],
+    column_names: &[String],
+    cells: &[Vec<f64>],
+    format: impl Fn(f64) -> String,
+    x_axis: &str,
+    y_axis: &str,
+) -> String {
+    let (left, top, cell) = (70.0, 20.0, 64.0);
+    let max = cells
+        .iter()
+        .flatten()
+        .copied()
+        .fold(0.0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let width = left + cell * column_names.len() as f64 + 20.0;
+    let height = top + cell * row_names.len() as f64 + 50.0;
+    let mut svg = format!(
+        r##"<svg viewBox="0 0 {width} {height}" width="100%" role="img" class="chart heatmap">"##
+    );
+    for (r, row) in cells.iter().enumerate() {
+        for (c, &value) in row.iter().enumerate() {
+            let (x, y) = (left + cell * c as f64, top + cell * r as f64);
+            let strength = value / max;
+            let _ = write!(
+                svg,
+                r##"<rect x="{x}" y="{y}" width="{}" height="{}" fill="#2f6f9f" fill-opacity="{:.3}" stroke="#fff"><title>{} · {}: {}</title></rect><text x="{:.1}" y="{:.1}" class="cell" text-anchor="middle" fill="{}">{}</text>"##,
+                cell,
+                cell,
+                0.08 + 0.92 * strength,
+                escape(&row_names[r]),
+                escape(&column_names[c]),
+                escape(&format(value)),
+                x + cell / 2.0,
+                y + cell / 2.0 + 4.0,
+                if strength > 0.55 { "#fff" } else { "#222" },
+                escape(&format(value))
+            );
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
+            left - 6.0,
+            top + cell * r as f64 + cell / 2.0 + 4.0,
+            escape(&row_names[r])
+        );
+    }
+    for (c, name) in column_names.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{}" class="tick" text-anchor="middle">{}</text>"##,
+            left + cell * c as f64 + cell / 2.0,
+            top + cell * row_names.len() as f64 + 16.0,
+            escape(name)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="{:.1}" y="{}" class="axis-label" text-anchor="middle">{}</text><text x="14" y="{:.1}" class="axis-label" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text></svg>"##,
+        left + cell * column_names.len() as f64 / 2.0,
+        height - 8.0,
+        escape(x_axis),
+        top + cell * row_names.len() as f64 / 2.0,
+        top + cell * row_names.len() as f64 / 2.0,
+        escape(y_axis)
+    );
+    svg
+}
+
+fn legend(svg: &mut String, series: &[&str], left: f64) {
+    let mut x = left;
+    for (s, name) in series.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r##"<rect x="{x}" y="8" width="12" height="12" fill="{}"/><text x="{}" y="18" class="legend">{}</text>"##,
+            PALETTE[s % PALETTE.len()],
+            x + 16.0,
+            escape(name)
+        );
+        // Wide (CJK) characters take about twice the room of Latin ones at this size.
+        x += 24.0
+            + name
+                .chars()
+                .map(|c| if c >= '\u{2E80}' { 12.0 } else { 7.0 })
+                .sum::<f64>();
+    }
+}
+
+fn trim_number(v: f64) -> String {
+    if v.fract().abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_escape_text_and_draw_one_shape_per_value() {
+        let rows = vec![
+            BarRow {
+                label: "A <b>".into(),
+                values: vec![0.5, 0.2],
+            },
+            BarRow {
+                label: "高价值".into(),
+                values: vec![0.1, 0.7],
+            },
+        ];
+        let svg = bar_chart(
+            &["customers", "revenue"],
+            &rows,
+            |v| format!("{:.0}%", v * 100.0),
+            "share",
+        );
+        assert!(svg.contains("A &lt;b&gt;") && svg.contains("高价值"));
+        assert_eq!(
+            svg.matches("<rect").count(),
+            2 + 4,
+            "2 legend swatches, 4 bars"
+        );
+        let line = line_chart(
+            &[("Pareto", vec![(0.0, 0.0), (50.0, 0.8), (100.0, 1.0)])],
+            "customers %",
+            "revenue %",
+            |v| format!("{v:.1}"),
+        );
+        assert!(line.contains("<polyline") && line.contains("customers %"));
+        let grid = heatmap(
+            &["5".into()],
+            &["1".into(), "2".into()],
+            &[vec![3.0, 1.0]],
+            |v| format!("{v}"),
+            "F",
+            "R",
+        );
+        assert_eq!(grid.matches("<rect").count(), 2);
+        assert!(!svg.contains("http") && !line.contains("http") && !grid.contains("http"));
+    }
+}
