@@ -133,9 +133,13 @@ pub fn render_run_summary(s: &RunSummary, lang: Lang) -> String {
         }
     }
     out.push_str(&format!(
-        "\n{} {}\n",
+        "\n{} {}\n{} {}\n",
         lang.pick("Results in", "结果目录："),
-        s.out_dir
+        s.out_dir,
+        lang.pick("Report:", "报告："),
+        std::path::Path::new(&s.out_dir)
+            .join("report.html")
+            .display()
     ));
     out
 }
