@@ -58,6 +58,15 @@ fn fields(line: &str) -> Vec<String> {
     out
 }
 
+/// `kehu run` on the bundled Online Retail file into `out`, from `dir`, with `extra` options.
+fn run_retail(dir: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["run", "--quiet", "--out", out.to_str().expect("utf8")];
+    args.extend(extra);
+    let file = retail();
+    args.push(&file);
+    ok(&kehu(&args, dir, None))
+}
+
 fn run_json(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json"))
         .expect("json")
@@ -67,17 +76,7 @@ fn run_json(dir: &Path) -> Value {
 fn run_clusters_explains_and_compares() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("run");
-    ok(&kehu(
-        &[
-            "run",
-            &retail(),
-            "--out",
-            out.to_str().expect("utf8"),
-            "--quiet",
-        ],
-        dir.path(),
-        None,
-    ));
+    run_retail(dir.path(), &out, &[]);
     let record = run_json(&out);
     let clustering = &record["clustering"];
     let k = clustering["k"].as_u64().expect("k") as usize;
@@ -187,17 +186,7 @@ fn run_clusters_explains_and_compares() {
     let rules = std::fs::read_to_string(out.join("tree_rules.toml")).expect("rules");
     std::fs::write(dir.path().join("kehu.toml"), &rules).expect("config");
     let again = dir.path().join("again");
-    ok(&kehu(
-        &[
-            "run",
-            &retail(),
-            "--out",
-            again.to_str().expect("utf8"),
-            "--quiet",
-        ],
-        dir.path(),
-        None,
-    ));
+    run_retail(dir.path(), &again, &[]);
     let agreement =
         std::fs::read_to_string(again.join("compare/rfm_segment__cluster.csv")).expect("compare");
     assert_eq!(agreement, table, "the pasted rules change nothing else");
@@ -427,17 +416,7 @@ fn tree_learns_a_column_from_a_labels_file() {
     // The exported scheme is a valid kehu.toml as it stands.
     std::fs::copy(dir.path().join("market.toml"), dir.path().join("kehu.toml")).expect("config");
     let out = dir.path().join("run");
-    ok(&kehu(
-        &[
-            "run",
-            &retail(),
-            "--out",
-            out.to_str().expect("utf8"),
-            "--quiet",
-        ],
-        dir.path(),
-        None,
-    ));
+    run_retail(dir.path(), &out, &[]);
     let record = run_json(&out);
     let schemes = record["schemes"].as_array().expect("schemes");
     assert!(
@@ -469,19 +448,7 @@ fn customers_csv(
 fn playbook_lists_hold_only_customers_with_the_targeted_labels() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("run");
-    ok(&kehu(
-        &[
-            "run",
-            &retail(),
-            "--out",
-            out.to_str().expect("utf8"),
-            "--format",
-            "csv",
-            "--quiet",
-        ],
-        dir.path(),
-        None,
-    ));
+    run_retail(dir.path(), &out, &["--format", "csv"]);
     let customers = customers_csv(&out);
     let record = run_json(&out);
     let actions = record["playbook"]["actions"].as_array().expect("actions");
@@ -566,19 +533,7 @@ fn segment_sizes(dir: &Path) -> std::collections::HashMap<(String, String), u64>
 fn migration_matrices_add_up_to_both_snapshots() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("run");
-    let printed = ok(&kehu(
-        &[
-            "run",
-            &retail(),
-            "--out",
-            out.to_str().expect("utf8"),
-            "--compare-as-of",
-            "2011-09-01",
-            "--quiet",
-        ],
-        dir.path(),
-        None,
-    ));
+    let printed = run_retail(dir.path(), &out, &["--compare-as-of", "2011-09-01"]);
     assert!(
         printed.contains("Migration 2011-09-01 → 2011-12-10"),
         "{printed}"

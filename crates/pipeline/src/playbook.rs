@@ -10,7 +10,7 @@
 use crate::config::PlaybookConfig;
 use crate::error::PipelineError;
 use crate::feature_frame::FeatureFrame;
-use crate::schemes::SchemeOutcome;
+use crate::schemes::{SchemeOutcome, done_labellings};
 use crate::table::{Cell, Table};
 use arrow::array::{ArrayRef, StringArray};
 use arrow::datatypes::{DataType, Field};
@@ -103,13 +103,7 @@ pub(crate) fn recommend(
     outcomes: &[SchemeOutcome],
     c: &PlaybookConfig,
 ) -> Result<(Recommendations, PlaybookReport), PipelineError> {
-    let done: Vec<&Labelling> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            SchemeOutcome::Done(l) => Some(l),
-            SchemeOutcome::Skipped { .. } => None,
-        })
-        .collect();
+    let done = done_labellings(outcomes);
     let mut notes = Vec::new();
     // Parse every target; `None` = it names a scheme that was skipped in this run.
     let mut parsed: Vec<Vec<Option<Vec<Condition>>>> = Vec::with_capacity(c.actions.len());
@@ -315,13 +309,7 @@ pub(crate) fn action_lists(
         .numeric("recency_days")
         .unwrap_or_else(|| vec![f64::NAN; n]);
     let last_order = frame.text("last_order").unwrap_or_else(|| vec![None; n]);
-    let done: Vec<&Labelling> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            SchemeOutcome::Done(l) => Some(l),
-            SchemeOutcome::Skipped { .. } => None,
-        })
-        .collect();
+    let done = done_labellings(outcomes);
     (0..report.actions.len())
         .map(|rank| {
             let action_index = recommendations.order[rank];

@@ -26,6 +26,17 @@ pub enum SchemeOutcome {
     },
 }
 
+/// The labellings of the schemes that ran, in run order.
+pub(crate) fn done_labellings(outcomes: &[SchemeOutcome]) -> Vec<&Labelling> {
+    outcomes
+        .iter()
+        .filter_map(|o| match o {
+            SchemeOutcome::Done(l) => Some(l),
+            SchemeOutcome::Skipped { .. } => None,
+        })
+        .collect()
+}
+
 /// Runs every enabled shipped scheme, in a fixed order. `frame` must hold the RFM scores.
 pub fn run_rule_schemes(frame: &FeatureFrame, config: &Config) -> Vec<SchemeOutcome> {
     let s = &config.schemes;
