@@ -69,6 +69,9 @@ pub enum Command {
     /// transition matrices in customers and revenue, upgrades and downgrades, new and lost
     /// customers, and the valuable customers who moved down, with their actions.
     Diff(DiffArgs),
+    /// Write the HTML report of a run directory again (report.html; in another language with
+    /// --lang), from its run.json and customers.parquet.
+    Report(ReportArgs),
     /// Write a commented kehu.toml for your files: the detected mapping and every default.
     Init(InitArgs),
     /// Run the main job on the bundled UCI Online Retail data and print where the results are.
@@ -347,6 +350,16 @@ pub struct DiffArgs {
     /// value_tier:high (repeatable; default: value_tier:high, clv_tier:high, key_customer:key).
     #[arg(long = "alert", value_name = "SCHEME:LABEL")]
     pub alerts: Vec<String>,
+}
+
+/// `kehu report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run directory written by `kehu run`.
+    pub run_dir: PathBuf,
+    /// Where to write the page (default: `RUN_DIR/report.html`).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `kehu init`.

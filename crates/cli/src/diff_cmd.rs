@@ -1,6 +1,7 @@
-//! `kehu diff RUN_A RUN_B` and the migration part of `kehu run --compare-as-of`.
+//! The commands over finished run directories: `kehu diff RUN_A RUN_B` (and the migration
+//! part of `kehu run --compare-as-of`) and `kehu report RUN`.
 
-use crate::args::DiffArgs;
+use crate::args::{DiffArgs, ReportArgs};
 use crate::exit::Outcome;
 use crate::run_cmd::settle;
 use kehu_domain::Lang;
@@ -148,4 +149,24 @@ pub(crate) fn render(r: &DiffReport, scheme: &str, out: &Path, lang: Lang) -> St
         out.display()
     );
     text
+}
+
+/// `kehu report RUN`: the page again, from the run directory.
+pub fn report(args: &ReportArgs, lang: Lang) -> anyhow::Result<Outcome> {
+    let snapshot = match settle(Snapshot::read(&args.run_dir), lang)? {
+        Ok(snapshot) => snapshot,
+        Err(outcome) => return Ok(outcome),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.run_dir.join("report.html"));
+    std::fs::write(&out, kehu_pipeline::report_of_run(&snapshot, lang))?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{} {}",
+        lang.pick("Report:", "报告："),
+        out.display()
+    )?;
+    Ok(Outcome::Success)
 }

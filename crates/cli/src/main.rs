@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         args::Command::Tree(a) => learn_cmd::tree(a, lang),
         args::Command::Compare(a) => learn_cmd::compare(a, lang),
         args::Command::Diff(a) => diff_cmd::run(a, lang),
+        args::Command::Report(a) => diff_cmd::report(a, lang),
         args::Command::Init(a) => init_cmd::run(a, lang),
         args::Command::Demo(a) => demo_cmd::run(a, lang),
         args::Command::Gen(a) => gen_cmd::run(a, lang),

@@ -90,6 +90,25 @@ fn the_demo_report_renders_offline_in_both_languages() {
         );
         let report = out.join("report.html");
         let html = std::fs::read_to_string(&report).expect("report.html");
+        // `kehu report RUN` writes the same page from the run directory.
+        let again = dir.path().join(format!("again-{lang}.html"));
+        let rerun = Command::new(env!("CARGO_BIN_EXE_kehu"))
+            .args(["--lang", lang, "report"])
+            .arg(&out)
+            .args(["--out", again.to_str().expect("utf8")])
+            .output()
+            .expect("kehu runs");
+        assert_eq!(
+            rerun.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&rerun.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&again).expect("again"),
+            html,
+            "{lang}: kehu report = kehu run's report"
+        );
         assert!(
             html.len() < 5_000_000,
             "the report stays small: {} bytes",
@@ -137,7 +156,14 @@ fn the_demo_report_renders_offline_in_both_languages() {
         // headless screenshot does not paint below the first screen), and the page as PDF.
         let head = &html[..html.find("<body>").expect("a body") + "<body>".len()];
         for section in [
-            "overview", "quality", "value", "rfm", "schemes", "learned", "playbook",
+            "overview",
+            "quality",
+            "value",
+            "rfm",
+            "schemes",
+            "learned",
+            "predictions",
+            "playbook",
         ] {
             let open = format!(r#"<section id="{section}">"#);
             let start = html

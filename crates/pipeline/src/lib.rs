@@ -46,6 +46,7 @@ pub use playbook::{ActionSummary, PlaybookReport};
 pub use predictions::{
     FitReport, MONTH_DAYS, PredictionOutcome, PredictionReport, PurchaseModel, SpendReport,
 };
+pub use report_data::report_of_run;
 pub use run::{RunRequest, RunResult, RunStep, classify, config_dir_of, run};
 pub use schemes::SchemeOutcome;
 pub use segments::{SegmentRow, segments_csv};

@@ -1,149 +1,217 @@
-//! The data of `report.html`, aggregated from a run: every chart is built from counts and
-//! shares, never from per-customer points.
+//! The data of `report.html`, from what a run directory holds — `run.json` and the customer
+//! table — so `kehu run` and `kehu report RUN` build the same page. Every chart is aggregated
+//! (counts, shares, bins), never drawn per customer.
 
 use crate::feature_frame::FeatureFrame;
-use crate::run::RunResult;
-use kehu_domain::{Lang, Money};
+use crate::snapshot::Snapshot;
+use kehu_domain::{Lang, Money, Reason};
 use kehu_report::{ReportData, SchemeBlock};
+use serde_json::Value;
+use std::collections::HashMap;
 
-/// Aggregates a run for the report.
-pub(crate) fn report_data(result: &RunResult, frame: &FeatureFrame, lang: Lang) -> ReportData {
-    let files = &result.check.report.files;
-    let mut reasons: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for import in &result.check.imports {
-        for (reason, n) in &import.report.quarantine_reasons {
-            *reasons
-                .entry(reason.describe(lang).to_string())
-                .or_default() += n;
+/// Bins of the CLV and P(alive) histograms.
+const BINS: usize = 20;
+
+/// The report of a run directory (`kehu report RUN`).
+pub fn report_of_run(snapshot: &Snapshot, lang: Lang) -> String {
+    kehu_report::render_html(&report_data(snapshot.record(), &snapshot.frame, lang), lang)
+}
+
+/// Aggregates a run's record and customer table for the report.
+pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> ReportData {
+    let pick = |v: &Value| -> String {
+        let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        if lang == Lang::Zh {
+            text("zh")
+        } else {
+            text("en")
+        }
+    };
+    let number = |v: &Value| v.as_u64().unwrap_or(0);
+    let inputs = record["inputs"].as_array().cloned().unwrap_or_default();
+    let mut reasons: HashMap<String, u64> = HashMap::new();
+    for input in &inputs {
+        for (code, n) in input["quarantine_reasons"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            let name = Reason::from_code(code)
+                .map_or_else(|| code.clone(), |r| r.describe(lang).to_string());
+            *reasons.entry(name).or_default() += number(n);
         }
     }
     let mut quarantine_reasons: Vec<(String, u64)> = reasons.into_iter().collect();
     quarantine_reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let orders: f64 = frame
-        .numeric("orders")
-        .unwrap_or_default()
-        .iter()
-        .filter(|v| !v.is_nan())
-        .sum();
-    let (rf_customers, rf_revenue) = rf_grid(frame);
-    let schemes = result
-        .labellings()
-        .iter()
-        .map(|l| SchemeBlock {
-            id: l.scheme.id.clone(),
-            title: format!("{} · {}", l.scheme.title(lang), l.scheme.id),
-            labels: result
-                .segments
+    let customers = number(&record["customers"]);
+    let units = frame
+        .money_units("revenue")
+        .unwrap_or_else(|| vec![0; frame.len()]);
+    let total_units: i128 = units.iter().sum();
+    let share_of = |u: i128| {
+        if total_units == 0 {
+            0.0
+        } else {
+            u as f64 / total_units as f64
+        }
+    };
+    let schemes = record["schemes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["status"] == "done")
+        .filter_map(|s| {
+            let id = s["id"].as_str()?;
+            let codes = frame.text(id)?;
+            let mut revenue: HashMap<&str, i128> = HashMap::new();
+            for (code, u) in codes.iter().zip(&units) {
+                *revenue
+                    .entry(code.as_deref().unwrap_or("none"))
+                    .or_default() += u;
+            }
+            let labels = s["labels"]
+                .as_array()?
                 .iter()
-                .filter(|s| s.scheme == l.scheme.id)
-                .map(|s| (s.name.clone(), s.customers, s.share, s.revenue_share))
-                .collect(),
-            notes: l
-                .notes
-                .iter()
-                .take(2)
-                .map(|n| lang.pick(&n.en, &n.zh).to_string())
-                .collect(),
+                .map(|l| {
+                    let n = number(&l["customers"]);
+                    let code = l["code"].as_str().unwrap_or_default();
+                    (
+                        pick(l),
+                        n,
+                        n as f64 / customers.max(1) as f64,
+                        share_of(revenue.get(code).copied().unwrap_or(0)),
+                    )
+                })
+                .collect();
+            Some(SchemeBlock {
+                id: id.to_string(),
+                title: format!("{} · {id}", pick(s)),
+                labels,
+                notes: s["notes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(2)
+                    .map(pick)
+                    .collect(),
+            })
         })
         .collect();
-    let k_choice = result.clustering.as_ref().and_then(|c| c.k_choice.as_ref());
+    let (rf_customers, rf_revenue) = rf_grid(frame, &units, total_units);
+    let k_choice = &record["clustering"]["k_choice"];
+    let tree = &record["tree"];
     ReportData {
-        as_of: result.as_of.format("%Y-%m-%d").to_string(),
-        customers: result.customers as u64,
-        revenue: result.revenue,
-        orders: orders as u64,
-        rows_accepted: files.iter().map(|f| f.import.accepted).sum(),
-        rows_quarantined: files.iter().map(|f| f.import.quarantined).sum(),
-        inputs: result
-            .check
-            .imports
+        as_of: record["as_of"].as_str().unwrap_or_default().to_string(),
+        customers,
+        revenue: Money::from_units(total_units),
+        orders: frame
+            .numeric("orders")
+            .unwrap_or_default()
+            .iter()
+            .filter(|v| !v.is_nan())
+            .sum::<f64>() as u64,
+        rows_accepted: inputs.iter().map(|i| number(&i["accepted"])).sum(),
+        rows_quarantined: inputs.iter().map(|i| number(&i["quarantined"])).sum(),
+        inputs: inputs
             .iter()
             .map(|i| {
-                let r = &i.report;
                 (
-                    r.file.clone(),
-                    r.rows_seen,
-                    r.accepted,
-                    r.quarantined,
-                    r.skipped_blank,
+                    i["file"].as_str().unwrap_or_default().to_string(),
+                    number(&i["rows_seen"]),
+                    number(&i["accepted"]),
+                    number(&i["quarantined"]),
+                    number(&i["skipped_blank"]),
                 )
             })
             .collect(),
         quarantine_reasons,
-        pareto: pareto(frame),
+        pareto: pareto(&units),
         rf_customers,
         rf_revenue,
         schemes,
-        k_sweep: k_choice
-            .map(|k| k.candidates.iter().map(|c| (c.0, c.1, c.2)).collect())
-            .unwrap_or_default(),
-        k_why: k_choice.map(|k| lang.pick(&k.why.en, &k.why.zh).to_string()),
-        tree_rules: result
-            .tree
-            .iter()
-            .flat_map(|t| t.rules.iter().map(|r| lang.pick(&r.en, &r.zh).to_string()))
+        k_sweep: k_choice["candidates"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some((c[0].as_u64()? as usize, c[1].as_f64()?, c[2].as_f64())))
             .collect(),
-        tree_accuracy: result.tree.as_ref().map(|t| t.test.accuracy),
-        actions: result
-            .playbook
-            .iter()
-            .flat_map(|p| &p.actions)
-            .filter(|a| a.listed > 0)
+        k_why: k_choice.get("why").map(pick),
+        tree_rules: tree["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(pick)
+            .collect(),
+        tree_accuracy: tree["test"]["accuracy"].as_f64(),
+        actions: record["playbook"]["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| number(&a["listed"]) > 0)
             .map(|a| {
+                let text = |en: &str, zh: &str| {
+                    a[if lang == Lang::Zh { zh } else { en }]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                };
                 (
-                    lang.pick(&a.en, &a.zh).to_string(),
-                    a.channel.clone(),
-                    lang.pick(&a.offer_en, &a.offer_zh).to_string(),
-                    lang.pick(&a.kpi_en, &a.kpi_zh).to_string(),
-                    a.listed as u64,
-                    a.revenue,
-                    format!("actions/{}.csv", a.code),
+                    pick(a),
+                    text("channel", "channel"),
+                    text("offer_en", "offer_zh"),
+                    text("kpi_en", "kpi_zh"),
+                    number(&a["listed"]),
+                    Money::parse_decimal(a["revenue"].as_str().unwrap_or("0"))
+                        .map_or(Money::from_units(0), |(m, _)| m),
+                    format!("actions/{}.csv", a["code"].as_str().unwrap_or_default()),
                 )
             })
             .collect(),
+        clv_histogram: histogram(
+            frame.numeric("clv").filter(|_| frame.has_values("clv")),
+            None,
+        ),
+        p_alive_histogram: histogram(
+            frame
+                .numeric("p_alive")
+                .filter(|_| frame.has_values("p_alive")),
+            Some((0.0, 1.0)),
+        ),
     }
 }
 
 /// Cumulative share of net revenue held by the top p% of customers (by revenue), p = 0..=100.
-fn pareto(frame: &FeatureFrame) -> Vec<f64> {
-    let mut units: Vec<i128> = frame.money_units("revenue").unwrap_or_default();
-    let total: i128 = units.iter().filter(|&&u| u > 0).sum();
-    if units.is_empty() || total <= 0 {
+fn pareto(units: &[i128]) -> Vec<f64> {
+    let mut sorted: Vec<i128> = units.iter().map(|&u| u.max(0)).collect();
+    let total: i128 = sorted.iter().sum();
+    if sorted.is_empty() || total <= 0 {
         return Vec::new();
     }
-    units.sort_unstable_by(|a, b| b.cmp(a));
-    let n = units.len();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let n = sorted.len();
     let mut cumulative = Vec::with_capacity(n + 1);
     let mut running = 0i128;
     cumulative.push(0i128);
-    for u in &units {
-        running += (*u).max(0);
+    for u in &sorted {
+        running += u;
         cumulative.push(running);
     }
     (0..=100)
-        .map(|p| {
-            let k = (n * p).div_ceil(100);
-            Money::from_units(cumulative[k]).to_f64() / Money::from_units(total).to_f64()
-        })
+        .map(|p| cumulative[(n * p).div_ceil(100)] as f64 / total as f64)
         .collect()
 }
 
 /// Customers and share of net revenue by (R score, F score), 5 × 5; empty without scores.
-fn rf_grid(frame: &FeatureFrame) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+fn rf_grid(frame: &FeatureFrame, units: &[i128], total: i128) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let (Some(r), Some(f)) = (frame.numeric("r_score"), frame.numeric("f_score")) else {
         return (Vec::new(), Vec::new());
     };
-    let units = frame
-        .money_units("revenue")
-        .unwrap_or_else(|| vec![0; frame.len()]);
-    let total: i128 = units.iter().sum();
     let mut customers = vec![vec![0.0; 5]; 5];
     let mut revenue = vec![vec![0i128; 5]; 5];
     for i in 0..frame.len() {
-        let (r, f) = (r[i], f[i]);
-        if (1.0..=5.0).contains(&r) && (1.0..=5.0).contains(&f) {
-            customers[r as usize - 1][f as usize - 1] += 1.0;
-            revenue[r as usize - 1][f as usize - 1] += units[i];
+        if (1.0..=5.0).contains(&r[i]) && (1.0..=5.0).contains(&f[i]) {
+            customers[r[i] as usize - 1][f[i] as usize - 1] += 1.0;
+            revenue[r[i] as usize - 1][f[i] as usize - 1] += units[i];
         }
     }
     let share = revenue
@@ -154,11 +222,44 @@ fn rf_grid(frame: &FeatureFrame) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
                     if total == 0 {
                         0.0
                     } else {
-                        Money::from_units(u).to_f64() / Money::from_units(total).to_f64()
+                        u as f64 / total as f64
                     }
                 })
                 .collect()
         })
         .collect();
     (customers, share)
+}
+
+/// Counts in `BINS` equal bins over `range` (default: from 0, or the minimum when below, to
+/// the 99th percentile, so one outlier does not squash the rest; the last bin takes everything
+/// above, its end infinite): (bin start, bin end, customers).
+fn histogram(values: Option<Vec<f64>>, range: Option<(f64, f64)>) -> Vec<(f64, f64, u64)> {
+    let Some(values) = values else {
+        return Vec::new();
+    };
+    let mut finite: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return Vec::new();
+    }
+    finite.sort_by(f64::total_cmp);
+    let (low, high) = range.unwrap_or_else(|| {
+        let p99 = finite[(finite.len() - 1) * 99 / 100];
+        (finite[0].min(0.0), p99)
+    });
+    let width = if high > low {
+        (high - low) / BINS as f64
+    } else {
+        1.0
+    };
+    let mut counts = vec![0u64; BINS];
+    for v in finite {
+        let bin = (((v - low) / width).floor().max(0.0) as usize).min(BINS - 1);
+        counts[bin] += 1;
+    }
+    counts
+        .into_iter()
+        .enumerate()
+        .map(|(b, n)| (low + width * b as f64, low + width * (b + 1) as f64, n))
+        .collect()
 }

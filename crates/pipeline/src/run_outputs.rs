@@ -34,6 +34,8 @@ struct InputRecord<'a> {
     accepted: u64,
     quarantined: u64,
     skipped_blank: u64,
+    /// Quarantined rows per reason code.
+    quarantine_reasons: std::collections::BTreeMap<&'static str, u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -305,14 +307,6 @@ pub fn write_run(
         outputs.push(path);
     }
 
-    let report = dir.join("report.html");
-    let html = kehu_report::render_html(
-        &crate::report_data::report_data(result, frame, req.lang),
-        req.lang,
-    );
-    write_file(&report, html.as_bytes())?;
-    outputs.push(report);
-
     let json_path = dir.join("run.json");
     let mut names: Vec<String> = outputs
         .iter()
@@ -321,6 +315,7 @@ pub fn write_run(
                 .map_or_else(|_| file_name(p), |r| r.display().to_string())
         })
         .collect();
+    names.push("report.html".into());
     names.push("run.json".into());
     let record = RunRecord {
         kehu_version: env!("CARGO_PKG_VERSION"),
@@ -342,6 +337,12 @@ pub fn write_run(
                 accepted: i.report.accepted,
                 quarantined: i.report.quarantined,
                 skipped_blank: i.report.skipped_blank,
+                quarantine_reasons: i
+                    .report
+                    .quarantine_reasons
+                    .iter()
+                    .map(|(reason, n)| (reason.code(), *n))
+                    .collect(),
             })
             .collect(),
         customers: result.customers,
@@ -383,7 +384,21 @@ pub fn write_run(
         path: json_path.clone(),
         message: e.to_string(),
     })?;
-    write_file(&json_path, (json + "\n").as_bytes())?;
+    write_file(&json_path, format!("{json}\n").as_bytes())?;
+
+    // The report reads what run.json says, as `kehu report RUN` does later.
+    let report = dir.join("report.html");
+    let value: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| PipelineError::Encode {
+            path: json_path.clone(),
+            message: e.to_string(),
+        })?;
+    let html = kehu_report::render_html(
+        &crate::report_data::report_data(&value, frame, req.lang),
+        req.lang,
+    );
+    write_file(&report, html.as_bytes())?;
+    outputs.push(report);
     outputs.push(json_path);
     Ok(outputs)
 }

@@ -59,6 +59,11 @@ impl Snapshot {
         })
     }
 
+    /// The run's `run.json`.
+    pub fn record(&self) -> &serde_json::Value {
+        &self.record
+    }
+
     /// The ids of the schemes that ran, in run order.
     pub fn scheme_ids(&self) -> Vec<String> {
         self.record["schemes"]

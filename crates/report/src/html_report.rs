@@ -38,6 +38,9 @@ pub struct ReportData {
     pub tree_accuracy: Option<f64>,
     /// The playbook: (name, channel, offer, KPI, customers on the list, revenue, file).
     pub actions: Vec<(String, String, String, String, u64, Money, String)>,
+    /// Predicted CLV and P(alive) of the customers, binned: (from, to, customers).
+    pub clv_histogram: Vec<(f64, f64, u64)>,
+    pub p_alive_histogram: Vec<(f64, f64, u64)>,
 }
 
 /// One scheme's labels: (name, customers, share of customers, share of revenue).
@@ -308,6 +311,38 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
             t("Learned segments", "数据驱动的分群")
         );
     }
+    // Predictions.
+    if !d.clv_histogram.is_empty() || !d.p_alive_histogram.is_empty() {
+        let bars = |bins: &[(f64, f64, u64)], decimals: usize| -> Vec<BarRow> {
+            bins.iter()
+                .map(|(from, to, n)| BarRow {
+                    label: format!("{from:.decimals$} – {to:.decimals$}"),
+                    values: vec![*n as f64],
+                })
+                .collect()
+        };
+        let mut predicted = String::from(r##"<div class="pair">"##);
+        if !d.clv_histogram.is_empty() {
+            predicted.push_str(&figure(
+                t("Distribution of predicted CLV", "预测客户终身价值（CLV）分布"),
+                &bar_chart(&[t("customers", "客户数")], &bars(&d.clv_histogram, 0), |v| format_count(v as u64), t("customers per CLV band (money, the data's currency)", "各 CLV 区间的客户数（金额，数据的币种）")),
+                t("How to read: how many customers fall in each band of predicted value; the last band holds the top 1% and above.", "读法：每个预测价值区间内的客户数；最后一个区间包含价值最高的 1% 及以上。"),
+            ));
+        }
+        if !d.p_alive_histogram.is_empty() {
+            predicted.push_str(&figure(
+                t("Distribution of P(alive)", "存活概率 P(alive) 分布"),
+                &bar_chart(&[t("customers", "客户数")], &bars(&d.p_alive_histogram, 2), |v| format_count(v as u64), t("customers per probability band", "各概率区间的客户数")),
+                t("How to read: the model's probability that each customer still buys; low bands are the churn risk.", "读法：模型估计的客户仍在购买的概率；低区间即流失风险。"),
+            ));
+        }
+        predicted.push_str("</div>");
+        let _ = write!(
+            body,
+            r##"<section id="predictions"><h2>{}</h2>{predicted}</section>"##,
+            t("Predictions", "预测")
+        );
+    }
     // Playbook.
     if !d.actions.is_empty() {
         let mut table = format!(
@@ -414,6 +449,8 @@ mod tests {
                 Money::from_units(0),
                 "actions/win_back.csv".into(),
             )],
+            clv_histogram: vec![(0.0, 10.0, 2), (10.0, 20.0, 1)],
+            p_alive_histogram: vec![(0.0, 0.5, 1), (0.5, 1.0, 2)],
         }
     }
 
