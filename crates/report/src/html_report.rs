@@ -316,7 +316,12 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
         let bars = |bins: &[(f64, f64, u64)], decimals: usize| -> Vec<BarRow> {
             bins.iter()
                 .map(|(from, to, n)| BarRow {
-                    label: format!("{from:.decimals$} – {to:.decimals$}"),
+                    // The last CLV band is open: it holds the top 1% and above.
+                    label: if to.is_finite() {
+                        format!("{from:.decimals$} – {to:.decimals$}")
+                    } else {
+                        format!("≥ {from:.decimals$}")
+                    },
                     values: vec![*n as f64],
                 })
                 .collect()
