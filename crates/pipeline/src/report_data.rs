@@ -55,7 +55,7 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
             u as f64 / total_units as f64
         }
     };
-    let schemes = record["schemes"]
+    let schemes: Vec<SchemeBlock> = record["schemes"]
         .as_array()
         .into_iter()
         .flatten()
@@ -98,6 +98,36 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
         })
         .collect();
     let (rf_customers, rf_revenue) = rf_grid(frame, &units, total_units);
+    let scheme_labels = |id: &str| -> Vec<(String, u64, f64)> {
+        schemes_of(&schemes, id)
+            .map(|s| {
+                s.labels
+                    .iter()
+                    .filter(|l| l.1 > 0 && !l.0.is_empty())
+                    .map(|l| (l.0.clone(), l.1, l.3))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let segment_map = scheme_labels("rfm_segment");
+    let lifecycle: Vec<(String, u64)> = scheme_labels("lifecycle")
+        .into_iter()
+        .map(|(name, n, _)| (name, n))
+        .collect();
+    let ward = &record["clustering"]["ward"];
+    let dendrogram: Vec<(usize, usize, f64, usize)> = ward["top_merges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            Some((
+                m["left"].as_u64()? as usize,
+                m["right"].as_u64()? as usize,
+                m["height"].as_f64()?,
+                m["size"].as_u64()? as usize,
+            ))
+        })
+        .collect();
     let k_choice = &record["clustering"]["k_choice"];
     let tree = &record["tree"];
     ReportData {
@@ -167,6 +197,12 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
                 )
             })
             .collect(),
+        segment_map,
+        lifecycle,
+        dendrogram,
+        dendrogram_first: number(&ward["first_merge"]) as usize,
+        dendrogram_rows: number(&ward["rows_in_tree"]) as usize,
+        dendrogram_cut: ward["cut_height"].as_f64().unwrap_or(0.0),
         clv_histogram: histogram(
             frame.numeric("clv").filter(|_| frame.has_values("clv")),
             None,
@@ -178,6 +214,11 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
             Some((0.0, 1.0)),
         ),
     }
+}
+
+/// The block of scheme `id`.
+fn schemes_of<'a>(schemes: &'a [SchemeBlock], id: &str) -> Option<&'a SchemeBlock> {
+    schemes.iter().find(|s| s.id == id)
 }
 
 /// Cumulative share of net revenue held by the top p% of customers (by revenue), p = 0..=100.

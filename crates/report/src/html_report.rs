@@ -5,7 +5,9 @@
 //! title, axis labels with units and a one-line "how to read this".
 
 use crate::numbers::{format_count, format_money};
-use crate::svg_chart::{BarRow, bar_chart, escape, heatmap, line_chart};
+use crate::svg_chart::{
+    BarRow, bar_chart, dendrogram, escape, funnel, heatmap, line_chart, treemap,
+};
 use kehu_domain::{Lang, Money};
 use std::fmt::Write as _;
 
@@ -38,6 +40,16 @@ pub struct ReportData {
     pub tree_accuracy: Option<f64>,
     /// The playbook: (name, channel, offer, KPI, customers on the list, revenue, file).
     pub actions: Vec<(String, String, String, String, u64, Money, String)>,
+    /// Named RFM segments for the treemap: (name, customers, share of revenue).
+    pub segment_map: Vec<(String, u64, f64)>,
+    /// Lifecycle stages in order, for the funnel: (name, customers).
+    pub lifecycle: Vec<(String, u64)>,
+    /// The top of Ward's tree: merges (left, right, height, size), the index of the first one,
+    /// the rows in the tree and the cut height.
+    pub dendrogram: Vec<(usize, usize, f64, usize)>,
+    pub dendrogram_first: usize,
+    pub dendrogram_rows: usize,
+    pub dendrogram_cut: f64,
     /// Predicted CLV and P(alive) of the customers, binned: (from, to, customers).
     pub clv_histogram: Vec<(f64, f64, u64)>,
     pub p_alive_histogram: Vec<(f64, f64, u64)>,
@@ -220,8 +232,47 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
             )
         );
     }
-    // Every scheme.
+    // Every scheme, after the map of named segments and the lifecycle funnel.
     let mut schemes = String::new();
+    if !d.segment_map.is_empty() || !d.lifecycle.is_empty() {
+        schemes.push_str(r##"<div class="pair">"##);
+        if !d.segment_map.is_empty() {
+            let tiles: Vec<(String, f64, String)> = d
+                .segment_map
+                .iter()
+                .map(|(name, n, revenue)| {
+                    (
+                        name.clone(),
+                        *n as f64,
+                        format!(
+                            "{} · {} {}",
+                            format_count(*n),
+                            pct(*revenue),
+                            t("of revenue", "收入")
+                        ),
+                    )
+                })
+                .collect();
+            schemes.push_str(&figure(
+                t("Named RFM segments", "RFM 命名分群"),
+                &treemap(&tiles),
+                t("How to read: each tile is a segment, its area the number of customers; the second line gives its share of revenue.", "读法：每块是一个分群，面积表示客户数；第二行是其收入占比。"),
+            ));
+        }
+        if !d.lifecycle.is_empty() {
+            let stages: Vec<(String, f64)> = d
+                .lifecycle
+                .iter()
+                .map(|(name, n)| (name.clone(), *n as f64))
+                .collect();
+            schemes.push_str(&figure(
+                t("Lifecycle funnel", "生命周期漏斗"),
+                &funnel(&stages, |v| format_count(v as u64)),
+                t("How to read: customers at each stage, from potential to churned; a wide lower part means many are slipping away.", "读法：从潜在到流失各阶段的客户数；下部越宽，流失越多。"),
+            ));
+        }
+        schemes.push_str("</div>");
+    }
     for s in &d.schemes {
         let rows: Vec<BarRow> = s
             .labels
@@ -265,7 +316,7 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
         t("Segments", "客户分群")
     );
     // Clusters and tree.
-    if !d.k_sweep.is_empty() || !d.tree_rules.is_empty() {
+    if !d.k_sweep.is_empty() || !d.tree_rules.is_empty() || d.dendrogram.len() > 1 {
         let mut learned = String::new();
         if !d.k_sweep.is_empty() {
             let inertia: Vec<(f64, f64)> = d.k_sweep.iter().map(|c| (c.0 as f64, c.1)).collect();
@@ -291,6 +342,13 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
                 d.k_why.as_deref().unwrap_or_default(),
             ));
             learned.push_str("</div>");
+        }
+        if d.dendrogram.len() > 1 {
+            learned.push_str(&figure(
+                t("Ward clustering: top of the dendrogram", "Ward 层次聚类：树状图顶部"),
+                &dendrogram(&d.dendrogram, d.dendrogram_first, d.dendrogram_rows, d.dendrogram_cut, t("merge height (Ward distance)", "合并高度（Ward 距离）")),
+                t("How to read: clusters join from the bottom up; the dashed line is the cut that gives the Ward clusters, each branch crossing it is one cluster.", "读法：自下而上合并；虚线为切分高度，穿过虚线的每个分支即一个聚类。"),
+            ));
         }
         if !d.tree_rules.is_empty() {
             let _ = write!(
@@ -415,7 +473,7 @@ h1{margin:0 0 4px}h2{border-bottom:2px solid #2f6f9f;padding-bottom:4px;margin-t
 table{border-collapse:collapse;margin:8px 0}th,td{border-bottom:1px solid #e3e3e3;padding:4px 10px;text-align:left;vertical-align:top}th{background:#f4f6f8}\
 figure{margin:12px 0;page-break-inside:avoid;break-inside:avoid}figcaption{margin-bottom:4px}.read{color:#555;font-size:.9em;margin:2px 0 0}\
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:16px}.chart text{font-size:11px;fill:#333}.chart .axis-label{font-size:12px;fill:#555}.chart .value{font-size:10px;fill:#444}\
-.chart .axis{stroke:#888}.chart .grid{stroke:#eee}.chart .cell{font-size:11px}.rules li{margin:2px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}\
+.chart .tile{font-size:12px;fill:#fff;font-weight:600}.chart .tile-sub{font-size:10px;fill:#fff}.chart .axis{stroke:#888}.chart .grid{stroke:#eee}.chart .cell{font-size:11px}.rules li{margin:2px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}\
 @media print{body{max-width:none;padding:0}section{break-inside:auto}h2{break-after:avoid}.pair{grid-template-columns:1fr 1fr}}";
 
 #[cfg(test)]
@@ -454,6 +512,12 @@ mod tests {
                 Money::from_units(0),
                 "actions/win_back.csv".into(),
             )],
+            segment_map: vec![("Champions".into(), 1, 0.7), ("Lost".into(), 2, 0.3)],
+            lifecycle: vec![("New".into(), 1), ("Active".into(), 2)],
+            dendrogram: vec![(0, 1, 1.0, 2), (5, 2, 2.0, 3)],
+            dendrogram_first: 0,
+            dendrogram_rows: 5,
+            dendrogram_cut: 1.5,
             clv_histogram: vec![(0.0, 10.0, 2), (10.0, 20.0, 1)],
             p_alive_histogram: vec![(0.0, 0.5, 1), (0.5, 1.0, 2)],
         }

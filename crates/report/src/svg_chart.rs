@@ -263,6 +263,189 @@ pub fn heatmap(
     svg
 }
 
+/// A squarified treemap (Bruls, Huizing & van Wijk 2000): one rectangle per item, area in
+/// proportion to its value, labelled with its name and `caption`.
+pub fn treemap(items: &[(String, f64, String)]) -> String {
+    let (width, height) = (720.0, 380.0);
+    let mut order: Vec<usize> = (0..items.len()).filter(|&i| items[i].1 > 0.0).collect();
+    order.sort_by(|&a, &b| items[b].1.total_cmp(&items[a].1));
+    let total: f64 = order.iter().map(|&i| items[i].1).sum();
+    let mut svg = format!(
+        r##"<svg viewBox="0 0 {width} {height}" width="100%" role="img" class="chart treemap">"##
+    );
+    if total <= 0.0 {
+        svg.push_str("</svg>");
+        return svg;
+    }
+    let scale = width * height / total;
+    let mut rest = (0.0, 0.0, width, height);
+    let mut k = 0;
+    while k < order.len() {
+        // Grow the row along the short side while the worst aspect ratio improves.
+        let side = rest.2.min(rest.3);
+        let mut row = vec![order[k]];
+        let worst = |row: &[usize]| {
+            let areas: Vec<f64> = row.iter().map(|&i| items[i].1 * scale).collect();
+            let sum: f64 = areas.iter().sum();
+            areas
+                .iter()
+                .map(|a| (side * side * a / (sum * sum)).max(sum * sum / (side * side * a)))
+                .fold(0.0, f64::max)
+        };
+        while k + row.len() < order.len() {
+            let mut wider = row.clone();
+            wider.push(order[k + row.len()]);
+            if worst(&wider) > worst(&row) {
+                break;
+            }
+            row = wider;
+        }
+        let sum: f64 = row.iter().map(|&i| items[i].1 * scale).sum();
+        let thickness = sum / side;
+        let mut offset = 0.0;
+        for &i in &row {
+            let length = items[i].1 * scale / thickness;
+            let (x, y, w, h) = if rest.2 >= rest.3 {
+                (rest.0, rest.1 + offset, thickness, length)
+            } else {
+                (rest.0 + offset, rest.1, length, thickness)
+            };
+            offset += length;
+            let colour = PALETTE[i % PALETTE.len()];
+            let _ = write!(
+                svg,
+                r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{colour}" fill-opacity="0.85" stroke="#fff" stroke-width="2"><title>{}: {}</title></rect>"##,
+                escape(&items[i].0),
+                escape(&items[i].2)
+            );
+            if w > 60.0 && h > 30.0 {
+                let _ = write!(
+                    svg,
+                    r##"<text x="{:.1}" y="{:.1}" class="tile">{}</text><text x="{:.1}" y="{:.1}" class="tile-sub">{}</text>"##,
+                    x + 6.0,
+                    y + 16.0,
+                    escape(&items[i].0),
+                    x + 6.0,
+                    y + 30.0,
+                    escape(&items[i].2)
+                );
+            }
+        }
+        if rest.2 >= rest.3 {
+            rest = (rest.0 + thickness, rest.1, rest.2 - thickness, rest.3);
+        } else {
+            rest = (rest.0, rest.1 + thickness, rest.2, rest.3 - thickness);
+        }
+        k += row.len();
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A funnel: one centred bar per stage, width in proportion to its count.
+pub fn funnel(stages: &[(String, f64)], format: impl Fn(f64) -> String) -> String {
+    let (width, row) = (720.0, 38.0);
+    let max = stages
+        .iter()
+        .map(|s| s.1)
+        .fold(0.0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let mut svg = format!(
+        r##"<svg viewBox="0 0 {width} {}" width="100%" role="img" class="chart funnel">"##,
+        row * stages.len() as f64 + 10.0
+    );
+    for (k, (name, value)) in stages.iter().enumerate() {
+        // Labels in the first 130 px, bars centred on x = 390, at most 500 px wide.
+        let w = (value / max * 500.0).max(2.0);
+        let y = 5.0 + row * k as f64;
+        let _ = write!(
+            svg,
+            r##"<rect x="{:.1}" y="{y}" width="{w:.1}" height="{}" fill="{}"><title>{}: {}</title></rect><text x="8" y="{:.1}" class="label">{}</text><text x="{:.1}" y="{:.1}" class="value">{}</text>"##,
+            390.0 - w / 2.0,
+            row - 8.0,
+            PALETTE[k % PALETTE.len()],
+            escape(name),
+            escape(&format(*value)),
+            y + row / 2.0,
+            escape(name),
+            390.0 + w / 2.0 + 6.0,
+            y + row / 2.0,
+            escape(&format(*value))
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The top of a dendrogram: `merges` are (left, right, height, size) in SciPy's layout, the
+/// first one being merge number `first` of a tree over `n` rows; a child that is not one of
+/// these merges is drawn as a leaf. The dashed line is the cut.
+pub fn dendrogram(
+    merges: &[(usize, usize, f64, usize)],
+    first: usize,
+    n: usize,
+    cut: f64,
+    y_axis: &str,
+) -> String {
+    let (left, top, plot_w, plot_h) = (60.0, 16.0, 600.0, 260.0);
+    let mut svg = format!(
+        r##"<svg viewBox="0 0 {} {}" width="100%" role="img" class="chart dendrogram">"##,
+        left + plot_w + 20.0,
+        top + plot_h + 50.0
+    );
+    let Some(root) = merges.len().checked_sub(1) else {
+        svg.push_str("</svg>");
+        return svg;
+    };
+    let top_height = merges[root].2.max(f64::MIN_POSITIVE);
+    let id_of = |i: usize| n + first + i;
+    let merge_of =
+        |id: usize| (id >= n + first && id < n + first + merges.len()).then(|| id - n - first);
+    // Leaves in drawing order, by walking the tree from the root.
+    let mut leaves = Vec::new();
+    let mut stack = vec![id_of(root)];
+    while let Some(id) = stack.pop() {
+        match merge_of(id) {
+            Some(m) => {
+                stack.push(merges[m].1);
+                stack.push(merges[m].0);
+            }
+            None => leaves.push(id),
+        }
+    }
+    let gap = plot_w / leaves.len().max(1) as f64;
+    let sy = |h: f64| top + plot_h - h / top_height * plot_h;
+    let mut x_of: std::collections::HashMap<usize, f64> = leaves
+        .iter()
+        .enumerate()
+        .map(|(k, &id)| (id, left + gap * (k as f64 + 0.5)))
+        .collect();
+    let height_of = |id: usize| merge_of(id).map_or(0.0, |m| merges[m].2);
+    for (m, &(a, b, height, _)) in merges.iter().enumerate() {
+        let (xa, xb) = (x_of[&a], x_of[&b]);
+        let _ = write!(
+            svg,
+            r##"<polyline points="{xa:.1},{:.1} {xa:.1},{:.1} {xb:.1},{:.1} {xb:.1},{:.1}" fill="none" stroke="#2f6f9f" stroke-width="1.5"/>"##,
+            sy(height_of(a)),
+            sy(height),
+            sy(height),
+            sy(height_of(b))
+        );
+        x_of.insert(id_of(m), (xa + xb) / 2.0);
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{left}" y1="{cy:.1}" x2="{}" y2="{cy:.1}" stroke="#b04a5a" stroke-dasharray="5 4"/><line x1="{left}" y1="{top}" x2="{left}" y2="{}" class="axis"/><text x="14" y="{:.1}" class="axis-label" text-anchor="middle" transform="rotate(-90 14 {:.1})">{}</text></svg>"##,
+        left + plot_w,
+        top + plot_h,
+        top + plot_h / 2.0,
+        top + plot_h / 2.0,
+        escape(y_axis),
+        cy = sy(cut.min(top_height))
+    );
+    svg
+}
+
 fn legend(svg: &mut String, series: &[&str], left: f64) {
     let mut x = left;
     for (s, name) in series.iter().enumerate() {
