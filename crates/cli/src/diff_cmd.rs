@@ -34,7 +34,21 @@ pub fn run(args: &DiffArgs, lang: Lang) -> anyhow::Result<Outcome> {
         "{}",
         render(&report, &args.scheme, &out, lang)
     )?;
+    if args.out.is_none() {
+        // The later run's report gains the migration section.
+        rewrite_report(&args.to, lang)?;
+    }
     Ok(Outcome::Success)
+}
+
+/// Writes `dir/report.html` again from the run directory (with its migration, if any).
+pub(crate) fn rewrite_report(dir: &Path, lang: Lang) -> anyhow::Result<()> {
+    let snapshot = Snapshot::read(dir)?;
+    std::fs::write(
+        dir.join("report.html"),
+        kehu_pipeline::report_of_run(&snapshot, lang),
+    )?;
+    Ok(())
 }
 
 /// Reads both snapshots, diffs them and writes the tables into `out`.

@@ -115,6 +115,7 @@ fn compare_with(
         "\n{}",
         crate::diff_cmd::render(&report, "value_tier", &out, lang)
     )?;
+    crate::diff_cmd::rewrite_report(&result.out_dir, lang)?;
     Ok(Outcome::Success)
 }
 

@@ -578,6 +578,12 @@ fn migration_matrices_add_up_to_both_snapshots() {
         let new: u64 = (0..columns.len()).map(|c| cell(rows.len() - 1, c)).sum();
         assert_eq!(new, report["new"].as_u64().expect("new"));
     }
+    // The later run's report now shows who moved.
+    let report = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(
+        report.contains(r#"<section id="migration">"#) && report.contains("<path"),
+        "migration flows in the report"
+    );
     // kehu diff on the two directories writes the same tables.
     let again = dir.path().join("again");
     ok(&kehu(

@@ -5,16 +5,76 @@
 use crate::feature_frame::FeatureFrame;
 use crate::snapshot::Snapshot;
 use kehu_domain::{Lang, Money, Reason};
-use kehu_report::{ReportData, SchemeBlock};
+use kehu_report::{MigrationBlock, ReportData, SchemeBlock};
 use serde_json::Value;
 use std::collections::HashMap;
 
 /// Bins of the CLV and P(alive) histograms.
 const BINS: usize = 20;
 
-/// The report of a run directory (`kehu report RUN`).
+/// The report of a run directory (`kehu report RUN`), with the migration since the earlier
+/// snapshot when the directory holds one (`migration/diff.json`, from `kehu diff` or
+/// `kehu run --compare-as-of`).
 pub fn report_of_run(snapshot: &Snapshot, lang: Lang) -> String {
-    kehu_report::render_html(&report_data(snapshot.record(), &snapshot.frame, lang), lang)
+    let mut data = report_data(snapshot.record(), &snapshot.frame, lang);
+    let diff: Option<Value> = std::fs::read_to_string(snapshot.dir.join("migration/diff.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    data.migration = diff
+        .as_ref()
+        .and_then(|d| migration_block(d, "value_tier", lang));
+    kehu_report::render_html(&data, lang)
+}
+
+/// One scheme of a diff.json as the report draws it.
+fn migration_block(diff: &Value, scheme: &str, lang: Lang) -> Option<MigrationBlock> {
+    let m = diff["migrations"]
+        .as_array()?
+        .iter()
+        .find(|m| m["scheme"] == scheme)?;
+    let names = |key: &str| -> Vec<String> {
+        m[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| {
+                l[if lang == Lang::Zh { 2 } else { 1 }]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    let (from_labels, to_labels) = (names("rows"), names("columns"));
+    let columns = to_labels.len();
+    let flows = m["customers"]
+        .as_array()?
+        .iter()
+        .enumerate()
+        .filter_map(|(cell, n)| {
+            n.as_u64()
+                .filter(|&n| n > 0)
+                .map(|n| (cell / columns, cell % columns, n))
+        })
+        .collect();
+    let count = |v: &Value| v.as_u64().unwrap_or(0);
+    Some(MigrationBlock {
+        title: m[if lang == Lang::Zh { "zh" } else { "en" }]
+            .as_str()
+            .unwrap_or(scheme)
+            .to_string(),
+        from_as_of: diff["from_as_of"].as_str().unwrap_or_default().to_string(),
+        from_labels,
+        to_labels,
+        flows,
+        counts: (
+            count(&m["stayed"]),
+            count(&m["upgraded"]),
+            count(&m["downgraded"]),
+            count(&diff["new"]),
+            count(&diff["lost"]),
+        ),
+    })
 }
 
 /// Aggregates a run's record and customer table for the report.
@@ -199,6 +259,9 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
             .collect(),
         segment_map,
         lifecycle,
+        nps_classes: nps_names(record, lang),
+        nps_by_tier: nps_by_tier(record, frame, lang),
+        migration: None,
         dendrogram,
         dendrogram_first: number(&ward["first_merge"]) as usize,
         dendrogram_rows: number(&ward["rows_in_tree"]) as usize,
@@ -214,6 +277,67 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
             Some((0.0, 1.0)),
         ),
     }
+}
+
+/// The names of the NPS classes that have a meaning (not `none`), in catalogue order.
+fn nps_names(record: &Value, lang: Lang) -> Vec<String> {
+    scheme_label_rows(record, "nps")
+        .into_iter()
+        .filter(|(code, _, _)| code != "none")
+        .map(|(_, en, zh)| if lang == Lang::Zh { zh } else { en })
+        .collect()
+}
+
+/// (code, en, zh) of a scheme's labels in run.json.
+fn scheme_label_rows(record: &Value, id: &str) -> Vec<(String, String, String)> {
+    record["schemes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["id"] == id && s["status"] == "done")
+        .and_then(|s| s["labels"].as_array())
+        .into_iter()
+        .flatten()
+        .map(|l| {
+            let text = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            (text("code"), text("en"), text("zh"))
+        })
+        .collect()
+}
+
+/// For each value tier, the share of each NPS class among its customers who answered.
+fn nps_by_tier(record: &Value, frame: &FeatureFrame, lang: Lang) -> Vec<(String, Vec<f64>)> {
+    let (Some(nps), Some(tiers)) = (frame.text("nps"), frame.text("value_tier")) else {
+        return Vec::new();
+    };
+    let classes: Vec<String> = scheme_label_rows(record, "nps")
+        .into_iter()
+        .map(|(code, _, _)| code)
+        .filter(|c| c != "none")
+        .collect();
+    scheme_label_rows(record, "value_tier")
+        .into_iter()
+        .filter(|(code, _, _)| code != "none")
+        .filter_map(|(tier, en, zh)| {
+            let mut counts = vec![0u64; classes.len()];
+            for (t, n) in tiers.iter().zip(&nps) {
+                if t.as_deref() == Some(tier.as_str())
+                    && let Some(k) = n
+                        .as_deref()
+                        .and_then(|n| classes.iter().position(|c| c == n))
+                {
+                    counts[k] += 1;
+                }
+            }
+            let answered: u64 = counts.iter().sum();
+            (answered > 0).then(|| {
+                (
+                    if lang == Lang::Zh { zh } else { en },
+                    counts.iter().map(|&c| c as f64 / answered as f64).collect(),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The block of scheme `id`.

@@ -351,3 +351,15 @@ fn the_workbook_has_a_sheet_per_table_and_the_action_lists_their_own() {
         assert_eq!(range.height(), action.listed + 1);
     }
 }
+
+#[test]
+fn the_report_shows_nps_by_value_tier_when_there_is_feedback() {
+    let dir = tempfile::tempdir().expect("tmp");
+    run_into(all_fixtures(), dir.path(), None);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).expect("report");
+    assert!(
+        html.contains(r#"<section id="nps">"#),
+        "the fixture has NPS answers"
+    );
+    assert!(html.contains(r#"<section id="schemes">"#) && html.contains("default-src 'none'"));
+}

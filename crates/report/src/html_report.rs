@@ -6,7 +6,7 @@
 
 use crate::numbers::{format_count, format_money};
 use crate::svg_chart::{
-    BarRow, bar_chart, dendrogram, escape, funnel, heatmap, line_chart, treemap,
+    BarRow, bar_chart, dendrogram, escape, flows, funnel, heatmap, line_chart, treemap,
 };
 use kehu_domain::{Lang, Money};
 use std::fmt::Write as _;
@@ -50,9 +50,29 @@ pub struct ReportData {
     pub dendrogram_first: usize,
     pub dendrogram_rows: usize,
     pub dendrogram_cut: f64,
+    /// NPS classes by value tier: the class names, then per tier (tier name, share of each
+    /// class among the tier's customers who answered).
+    pub nps_classes: Vec<String>,
+    pub nps_by_tier: Vec<(String, Vec<f64>)>,
+    /// Migration since an earlier snapshot, when the run has one: (scheme title, from as-of,
+    /// rows: (from label, to label, customers)), per scheme shown.
+    pub migration: Option<MigrationBlock>,
     /// Predicted CLV and P(alive) of the customers, binned: (from, to, customers).
     pub clv_histogram: Vec<(f64, f64, u64)>,
     pub p_alive_histogram: Vec<(f64, f64, u64)>,
+}
+
+/// Who moved between two snapshots in one scheme.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationBlock {
+    pub title: String,
+    pub from_as_of: String,
+    /// Labels before (rows) and now (columns), with the customers in each pair.
+    pub from_labels: Vec<String>,
+    pub to_labels: Vec<String>,
+    pub flows: Vec<(usize, usize, u64)>,
+    /// Stayed, upgraded, downgraded, new, lost.
+    pub counts: (u64, u64, u64, u64, u64),
 }
 
 /// One scheme's labels: (name, customers, share of customers, share of revenue).
@@ -369,6 +389,75 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
             t("Learned segments", "数据驱动的分群")
         );
     }
+    // Satisfaction and NPS by value tier.
+    if !d.nps_by_tier.is_empty() {
+        let series: Vec<&str> = d.nps_classes.iter().map(String::as_str).collect();
+        let rows: Vec<BarRow> = d
+            .nps_by_tier
+            .iter()
+            .map(|(tier, shares)| BarRow {
+                label: tier.clone(),
+                values: shares.clone(),
+            })
+            .collect();
+        let _ = write!(
+            body,
+            r##"<section id="nps"><h2>{}</h2>{}</section>"##,
+            t("Satisfaction", "满意度"),
+            figure(
+                t("NPS classes by value tier", "各价值层级的 NPS 构成"),
+                &bar_chart(
+                    &series,
+                    &rows,
+                    pct,
+                    t(
+                        "share of the tier's customers who answered (%)",
+                        "该层级作答客户中的占比（%）"
+                    )
+                ),
+                t(
+                    "How to read: for each value tier, the shares of promoters, passives and detractors among those who answered the NPS question.",
+                    "读法：每个价值层级中，回答 NPS 问题的客户里推荐者、被动者、贬损者的占比。"
+                ),
+            )
+        );
+    }
+    // Migration since the earlier snapshot.
+    if let Some(m) = &d.migration {
+        let _ = write!(
+            body,
+            r##"<section id="migration"><h2>{}</h2>{}</section>"##,
+            t("Migration", "客户迁移"),
+            figure(
+                &format!(
+                    "{} · {} {} → {}",
+                    m.title,
+                    t("since", "自"),
+                    m.from_as_of,
+                    d.as_of
+                ),
+                &flows(&m.from_labels, &m.to_labels, &m.flows),
+                &match lang {
+                    Lang::Zh => format!(
+                        "读法：左为上期分层，右为本期分层，带宽为客户数。未变 {}，升级 {}，降级 {}，新增 {}，流失 {}。",
+                        format_count(m.counts.0),
+                        format_count(m.counts.1),
+                        format_count(m.counts.2),
+                        format_count(m.counts.3),
+                        format_count(m.counts.4)
+                    ),
+                    Lang::En => format!(
+                        "How to read: segments before on the left, now on the right, band width = customers. Stayed {}, upgraded {}, downgraded {}, new {}, lost {}.",
+                        format_count(m.counts.0),
+                        format_count(m.counts.1),
+                        format_count(m.counts.2),
+                        format_count(m.counts.3),
+                        format_count(m.counts.4)
+                    ),
+                },
+            )
+        );
+    }
     // Predictions.
     if !d.clv_histogram.is_empty() || !d.p_alive_histogram.is_empty() {
         let bars = |bins: &[(f64, f64, u64)], decimals: usize| -> Vec<BarRow> {
@@ -518,6 +607,16 @@ mod tests {
             dendrogram_first: 0,
             dendrogram_rows: 5,
             dendrogram_cut: 1.5,
+            nps_classes: vec!["Promoter".into(), "Passive".into(), "Detractor".into()],
+            nps_by_tier: vec![("High".into(), vec![0.5, 0.3, 0.2])],
+            migration: Some(MigrationBlock {
+                title: "Value tier".into(),
+                from_as_of: "2024-09-30".into(),
+                from_labels: vec!["High".into(), "Low".into()],
+                to_labels: vec!["High".into(), "Low".into()],
+                flows: vec![(0, 0, 5), (0, 1, 2), (1, 1, 9)],
+                counts: (14, 0, 2, 0, 0),
+            }),
             clv_histogram: vec![(0.0, 10.0, 2), (10.0, 20.0, 1)],
             p_alive_histogram: vec![(0.0, 0.5, 1), (0.5, 1.0, 2)],
         }

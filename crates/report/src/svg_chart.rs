@@ -446,6 +446,99 @@ pub fn dendrogram(
     svg
 }
 
+/// Flows between two sets of labels (a two-column Sankey): nodes stacked on each side, height in
+/// proportion to customers, one band per non-empty (from, to) pair.
+pub fn flows(from: &[String], to: &[String], links: &[(usize, usize, u64)]) -> String {
+    let (width, height, node_w, gap) = (720.0, 360.0, 14.0, 8.0);
+    let (x_left, x_right) = (170.0, width - 170.0);
+    let total: u64 = links.iter().map(|l| l.2).sum();
+    let mut svg = format!(
+        r##"<svg viewBox="0 0 {width} {height}" width="100%" role="img" class="chart flows">"##
+    );
+    if total == 0 {
+        svg.push_str("</svg>");
+        return svg;
+    }
+    let side = |n: usize, pick: &dyn Fn(&(usize, usize, u64)) -> usize| -> Vec<u64> {
+        let mut sizes = vec![0u64; n];
+        for l in links {
+            sizes[pick(l)] += l.2;
+        }
+        sizes
+    };
+    let (left_sizes, right_sizes) = (side(from.len(), &|l| l.0), side(to.len(), &|l| l.1));
+    // 12 px of margin above and below, so the outer labels are not clipped.
+    let scale = |sizes: &[u64]| {
+        (height - 24.0 - gap * (sizes.iter().filter(|&&s| s > 0).count().max(1) - 1) as f64)
+            / total as f64
+    };
+    let starts = |sizes: &[u64], k: f64| -> Vec<f64> {
+        let mut y = 12.0;
+        sizes
+            .iter()
+            .map(|&s| {
+                let at = y;
+                if s > 0 {
+                    y += s as f64 * k + gap;
+                }
+                at
+            })
+            .collect()
+    };
+    let (kl, kr) = (scale(&left_sizes), scale(&right_sizes));
+    let (left_y, right_y) = (starts(&left_sizes, kl), starts(&right_sizes, kr));
+    let (mut left_used, mut right_used) = (vec![0.0; from.len()], vec![0.0; to.len()]);
+    for (k, &(a, b, n)) in links.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let (ha, hb) = (n as f64 * kl, n as f64 * kr);
+        let (ya, yb) = (left_y[a] + left_used[a], right_y[b] + right_used[b]);
+        left_used[a] += ha;
+        right_used[b] += hb;
+        let (x0, x1) = (x_left + node_w, x_right);
+        let mid = (x0 + x1) / 2.0;
+        let _ = write!(
+            svg,
+            r##"<path d="M{x0:.1},{ya:.1} C{mid:.1},{ya:.1} {mid:.1},{yb:.1} {x1:.1},{yb:.1} L{x1:.1},{:.1} C{mid:.1},{:.1} {mid:.1},{:.1} {x0:.1},{:.1} Z" fill="{}" fill-opacity="0.35"><title>{} → {}: {n}</title></path>"##,
+            yb + hb,
+            yb + hb,
+            ya + ha,
+            ya + ha,
+            PALETTE[a % PALETTE.len()],
+            escape(&from[a]),
+            escape(&to[b])
+        );
+        let _ = k;
+    }
+    for (sizes, ys, k, x, names, anchor, tx) in [
+        (&left_sizes, &left_y, kl, x_left, from, "end", x_left - 6.0),
+        (
+            &right_sizes,
+            &right_y,
+            kr,
+            x_right,
+            to,
+            "start",
+            x_right + node_w + 6.0,
+        ),
+    ] {
+        for (i, &size) in sizes.iter().enumerate().filter(|(_, s)| **s > 0) {
+            let h = size as f64 * k;
+            let _ = write!(
+                svg,
+                r##"<rect x="{x}" y="{:.1}" width="{node_w}" height="{h:.1}" fill="{}"/><text x="{tx}" y="{:.1}" class="label" text-anchor="{anchor}">{} ({size})</text>"##,
+                ys[i],
+                PALETTE[i % PALETTE.len()],
+                ys[i] + h / 2.0 + 4.0,
+                escape(&names[i])
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 fn legend(svg: &mut String, series: &[&str], left: f64) {
     let mut x = left;
     for (s, name) in series.iter().enumerate() {
