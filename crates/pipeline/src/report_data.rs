@@ -226,6 +226,36 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
             .filter_map(|c| Some((c[0].as_u64()? as usize, c[1].as_f64()?, c[2].as_f64())))
             .collect(),
         k_why: k_choice.get("why").map(pick),
+        cluster_features: record["clustering"]["features"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(String::from))
+            .collect(),
+        cluster_profiles: record["clustering"]["clusters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let closest = [&c["value_tier"], &c["rfm_segment"]]
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or("-").to_string())
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                (
+                    pick(c),
+                    number(&c["customers"]),
+                    c["share"].as_f64().unwrap_or(0.0),
+                    c["means"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_f64)
+                        .collect(),
+                    closest,
+                )
+            })
+            .collect(),
         tree_rules: tree["rules"]
             .as_array()
             .into_iter()

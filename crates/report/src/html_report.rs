@@ -33,6 +33,10 @@ pub struct ReportData {
     pub schemes: Vec<SchemeBlock>,
     /// The sweep over k, when clustering chose k: (k, inertia, silhouette).
     pub k_sweep: Vec<(usize, f64, Option<f64>)>,
+    /// The k-means clusters: the feature names, then per cluster (name, customers, share,
+    /// mean of each feature in its own unit, most common value tier and RFM segment).
+    pub cluster_features: Vec<String>,
+    pub cluster_profiles: Vec<(String, u64, f64, Vec<f64>, String)>,
     /// Why that k, in the report's language.
     pub k_why: Option<String>,
     /// Decision-tree rules in the report's language, with the test accuracy.
@@ -336,7 +340,11 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
         t("Segments", "客户分群")
     );
     // Clusters and tree.
-    if !d.k_sweep.is_empty() || !d.tree_rules.is_empty() || d.dendrogram.len() > 1 {
+    if !d.k_sweep.is_empty()
+        || !d.tree_rules.is_empty()
+        || d.dendrogram.len() > 1
+        || !d.cluster_profiles.is_empty()
+    {
         let mut learned = String::new();
         if !d.k_sweep.is_empty() {
             let inertia: Vec<(f64, f64)> = d.k_sweep.iter().map(|c| (c.0 as f64, c.1)).collect();
@@ -362,6 +370,44 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
                 d.k_why.as_deref().unwrap_or_default(),
             ));
             learned.push_str("</div>");
+        }
+        if !d.cluster_profiles.is_empty() {
+            let _ = write!(
+                learned,
+                "<h3>{}</h3><table><tr><th>{}</th><th>{}</th><th>%</th>",
+                t("Cluster profiles (k-means)", "聚类画像（K 均值）"),
+                t("cluster", "聚类"),
+                t("customers", "客户数")
+            );
+            for feature in &d.cluster_features {
+                let _ = write!(learned, "<th>{}</th>", escape(feature));
+            }
+            let _ = write!(
+                learned,
+                "<th>{}</th></tr>",
+                t("value tier · RFM segment", "价值分层 · RFM 分群")
+            );
+            for (name, n, share, means, closest) in &d.cluster_profiles {
+                let _ = write!(
+                    learned,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td>",
+                    escape(name),
+                    format_count(*n),
+                    pct(*share)
+                );
+                for m in means {
+                    let _ = write!(learned, "<td>{m:.1}</td>");
+                }
+                let _ = write!(learned, "<td>{}</td></tr>", escape(closest));
+            }
+            let _ = write!(
+                learned,
+                "</table><p class=\"read\">{}</p>",
+                t(
+                    "How to read: each cluster's mean of every feature, in days, orders and money; the name says where it stands out from everyone.",
+                    "读法：每个聚类各特征的均值（天、单数、金额）；名称说明它与整体相比的突出之处。"
+                )
+            );
         }
         if d.dendrogram.len() > 1 {
             learned.push_str(&figure(
@@ -590,6 +636,14 @@ mod tests {
             }],
             k_sweep: vec![(3, 10.0, Some(0.3)), (4, 8.0, Some(0.35))],
             k_why: Some("k = 4".into()),
+            cluster_features: vec!["recency_days".into(), "orders".into()],
+            cluster_profiles: vec![(
+                "C1 recent".into(),
+                2,
+                0.67,
+                vec![12.0, 3.5],
+                "high · champions".into(),
+            )],
             tree_rules: vec!["IF orders <= 2 THEN Low".into()],
             tree_accuracy: Some(0.9),
             actions: vec![(
