@@ -402,7 +402,7 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
             }
             let _ = write!(
                 learned,
-                "</table><p class=\"read\">{}</p>",
+                "</table><p class=\"note\">{}</p>",
                 t(
                     "How to read: each cluster's mean of every feature, in days, orders and money; the name says where it stands out from everyone.",
                     "读法：每个聚类各特征的均值（天、单数、金额）；名称说明它与整体相比的突出之处。"
@@ -606,7 +606,7 @@ const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,
 h1{margin:0 0 4px}h2{border-bottom:2px solid #2f6f9f;padding-bottom:4px;margin-top:32px}.sub{color:#666;margin:0}\
 .kpis{display:flex;gap:16px;flex-wrap:wrap}.kpi{border:1px solid #ddd;border-radius:6px;padding:10px 16px;min-width:160px}.kpi-value{font-size:1.4em;font-weight:600}.kpi-name{color:#666}\
 table{border-collapse:collapse;margin:8px 0}th,td{border-bottom:1px solid #e3e3e3;padding:4px 10px;text-align:left;vertical-align:top}th{background:#f4f6f8}\
-figure{margin:12px 0;page-break-inside:avoid;break-inside:avoid}figcaption{margin-bottom:4px}.read{color:#555;font-size:.9em;margin:2px 0 0}\
+figure{margin:12px 0;page-break-inside:avoid;break-inside:avoid}figcaption{margin-bottom:4px}.read,.note{color:#555;font-size:.9em;margin:2px 0 0}\
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:16px}.chart text{font-size:11px;fill:#333}.chart .axis-label{font-size:12px;fill:#555}.chart .value{font-size:10px;fill:#444}\
 .chart .tile{font-size:12px;fill:#fff;font-weight:600}.chart .tile-sub{font-size:10px;fill:#fff}.chart .axis{stroke:#888}.chart .grid{stroke:#eee}.chart .cell{font-size:11px}.rules li{margin:2px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em}\
 @media print{body{max-width:none;padding:0}section{break-inside:auto}h2{break-after:avoid}.pair{grid-template-columns:1fr 1fr}}";
