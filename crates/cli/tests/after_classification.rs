@@ -597,6 +597,7 @@ fn migration_matrices_add_up_to_both_snapshots() {
         dir.path(),
         None,
     ));
+    assert!(std::fs::metadata(out.join("migration/migration.xlsx")).is_ok_and(|m| m.len() > 1000));
     for file in ["summary.csv", "value_tier.csv", "alerts.csv"] {
         assert_eq!(
             std::fs::read(again.join(file)).expect("written"),

@@ -10,6 +10,7 @@
 use crate::error::PipelineError;
 use crate::segments::csv_text;
 use crate::snapshot::Snapshot;
+use crate::table::{Cell, Table};
 use kehu_domain::{Label, Labelling, Lang, Money};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -344,8 +345,82 @@ impl Migration {
     }
 }
 
-/// Writes the diff into `dir`: `summary.csv`, `<scheme>.csv` per scheme, `alerts.csv` and
-/// `diff.json`. Returns the files written.
+/// The sheets of `migration.xlsx`.
+fn workbook_sheets(report: &DiffReport, lang: Lang) -> Vec<(String, Table)> {
+    let header = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let count = |n: u64| Cell::number(n as f64);
+    let mut summary = Table {
+        header: header(&["scheme", "stayed", "upgraded", "downgraded", "changed"]),
+        rows: Vec::new(),
+    };
+    for m in &report.migrations {
+        summary.rows.push(vec![
+            Cell::text(&m.scheme),
+            count(m.stayed),
+            count(m.upgraded),
+            count(m.downgraded),
+            count(m.changed),
+        ]);
+    }
+    let mut alerts = Table {
+        header: header(&[
+            "customer_id",
+            "scheme",
+            "from",
+            "to",
+            "revenue_before",
+            "revenue_now",
+            "primary_action",
+        ]),
+        rows: Vec::new(),
+    };
+    for a in &report.alerts {
+        alerts.rows.push(vec![
+            Cell::text(&a.customer_id),
+            Cell::text(&a.scheme),
+            Cell::text(lang.pick(&a.from_name.0, &a.from_name.1)),
+            Cell::text(lang.pick(&a.to_name.0, &a.to_name.1)),
+            Cell::Money(a.revenue_before),
+            a.revenue_now.map_or(Cell::Empty, Cell::Money),
+            Cell::text(a.primary_action.as_deref().unwrap_or_default()),
+        ]);
+    }
+    let mut sheets = vec![
+        ("summary".to_string(), summary),
+        ("alerts".to_string(), alerts),
+    ];
+    for m in &report.migrations {
+        let name = |l: &(String, String, String)| {
+            if lang == Lang::Zh {
+                l.2.clone()
+            } else {
+                l.1.clone()
+            }
+        };
+        let mut table = Table {
+            header: header(&["from", "to", "customers", "revenue"]),
+            rows: Vec::new(),
+        };
+        for (r, row) in m.rows.iter().enumerate() {
+            for (c, column) in m.columns.iter().enumerate() {
+                let n = m.count(r, c);
+                if n > 0 {
+                    table.rows.push(vec![
+                        Cell::text(name(row)),
+                        Cell::text(name(column)),
+                        count(n),
+                        Cell::Money(m.revenue[r * m.columns.len() + c]),
+                    ]);
+                }
+            }
+        }
+        sheets.push((m.scheme.clone(), table));
+    }
+    sheets
+}
+
+/// Writes the diff into `dir`: `summary.csv`, `<scheme>.csv` per scheme, `alerts.csv`,
+/// `migration.xlsx` (the same tables as sheets) and `diff.json`. Returns the files written.
 pub fn write_diff(
     report: &DiffReport,
     dir: &Path,
@@ -403,5 +478,9 @@ pub fn write_diff(
         message: e.to_string(),
     })?;
     write("diff.json".into(), json + "\n")?;
+    // The same tables as one workbook: summary, alerts, then one sheet per scheme.
+    let workbook = dir.join("migration.xlsx");
+    crate::xlsx_output::write_tables_xlsx(&workbook, &workbook_sheets(report, lang))?;
+    written.push(workbook);
     Ok(written)
 }

@@ -202,3 +202,20 @@ pub(crate) fn write_table_xlsx(
     book.save(path).map_err(encode)?;
     Ok(())
 }
+
+/// A workbook of several [`Table`]s, one sheet each.
+pub(crate) fn write_tables_xlsx(
+    path: &Path,
+    sheets: &[(String, Table)],
+) -> Result<(), PipelineError> {
+    let encode = |e: XlsxError| PipelineError::Encode {
+        path: path.into(),
+        message: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    for (name, table) in sheets {
+        table_sheet(book.add_worksheet(), name, table).map_err(encode)?;
+    }
+    book.save(path).map_err(encode)?;
+    Ok(())
+}
