@@ -360,23 +360,24 @@ pub struct BacktestResult {
 /// At most this many tracking points.
 const MAX_TRACKING_POINTS: u32 = 53;
 
-/// `kehu backtest`: reads the inputs as `kehu run` does, splits at `as_of − holdout_days`, and
-/// scores every purchase model on the holdout.
-pub fn run_backtest(
-    req: &crate::RunRequest,
+/// The model `model = "auto"` chose, tracked over the holdout: days after the calibration end,
+/// the actual and the predicted cumulative repeat purchases of the scored customers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tracking {
+    pub model: &'static str,
+    pub calibration_end: NaiveDate,
+    pub days: Vec<u32>,
+    pub actual: Vec<f64>,
+    pub predicted: Vec<f64>,
+}
+
+/// The tracking days of a holdout and the actual cumulative repeat purchases by each.
+pub(crate) fn holdout_tracking(
+    engine: &FeatureEngine,
+    options: &FeatureOptions,
+    data: &BacktestData,
     holdout_days: u32,
-    mut on_step: impl FnMut(crate::RunStep, &str),
-) -> Result<BacktestResult, PipelineError> {
-    let prepared = crate::run::prepare(req, &mut on_step)?;
-    on_step(crate::RunStep::Predict, "");
-    let options = prepared.options;
-    let data = backtest_data(&prepared.engine, &options, &prepared.frame, holdout_days)?;
-    if data.histories.is_empty() {
-        return Err(PipelineError::Input(format!(
-            "no customer bought before {} (as_of − {holdout_days} days): shorten --holdout-days",
-            data.calibration_end
-        )));
-    }
+) -> Result<(Vec<u32>, Vec<f64>), PipelineError> {
     // Weekly points (coarser for holdouts beyond a year), always ending at the holdout's end.
     let step = holdout_days.div_ceil(MAX_TRACKING_POINTS).max(7);
     let mut tracking_days: Vec<u32> = (1..)
@@ -389,7 +390,7 @@ pub fn run_backtest(
     let calibration_ids: std::collections::HashSet<&str> =
         data.customer_ids.iter().map(String::as_str).collect();
     let mut per_day = vec![0.0; holdout_days as usize];
-    for batch in purchase_occasions(&prepared.engine, &options)? {
+    for batch in purchase_occasions(engine, options)? {
         let id = arrow::compute::cast(batch.column(0), &arrow::datatypes::DataType::Utf8)
             .map_err(|e| PipelineError::Compute(e.to_string()))?;
         let id = id.as_string::<i32>();
@@ -410,6 +411,28 @@ pub fn run_backtest(
         .iter()
         .map(|d| per_day[..*d as usize].iter().sum())
         .collect();
+    Ok((tracking_days, tracking_actual))
+}
+
+/// `kehu backtest`: reads the inputs as `kehu run` does, splits at `as_of − holdout_days`, and
+/// scores every purchase model on the holdout.
+pub fn run_backtest(
+    req: &crate::RunRequest,
+    holdout_days: u32,
+    mut on_step: impl FnMut(crate::RunStep, &str),
+) -> Result<BacktestResult, PipelineError> {
+    let prepared = crate::run::prepare(req, &mut on_step)?;
+    on_step(crate::RunStep::Predict, "");
+    let options = prepared.options;
+    let data = backtest_data(&prepared.engine, &options, &prepared.frame, holdout_days)?;
+    if data.histories.is_empty() {
+        return Err(PipelineError::Input(format!(
+            "no customer bought before {} (as_of − {holdout_days} days): shorten --holdout-days",
+            data.calibration_end
+        )));
+    }
+    let (tracking_days, tracking_actual) =
+        holdout_tracking(&prepared.engine, &options, &data, holdout_days)?;
     let spend = calibration_spend_model(&data);
     let mut scores = Vec::new();
     let mut failures = Vec::new();

@@ -5,7 +5,7 @@
 use crate::feature_frame::FeatureFrame;
 use crate::snapshot::Snapshot;
 use kehu_domain::{Lang, Money, Reason};
-use kehu_report::{MigrationBlock, ReportData, SchemeBlock};
+use kehu_report::{MigrationBlock, ReportData, SchemeBlock, TrackingCurve};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -292,6 +292,7 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
         nps_classes: nps_names(record, lang),
         nps_by_tier: nps_by_tier(record, frame, lang),
         migration: None,
+        tracking: tracking(&record["backtest_tracking"]),
         dendrogram,
         dendrogram_first: number(&ward["first_merge"]) as usize,
         dendrogram_rows: number(&ward["rows_in_tree"]) as usize,
@@ -368,6 +369,32 @@ fn nps_by_tier(record: &Value, frame: &FeatureFrame, lang: Lang) -> Vec<(String,
             })
         })
         .collect()
+}
+
+/// The holdout tracking curve of run.json, when the run chose its model by a backtest.
+fn tracking(t: &Value) -> Option<TrackingCurve> {
+    let floats = |k: &str| -> Vec<f64> {
+        t[k].as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_f64)
+            .collect()
+    };
+    let (days, actual, predicted) = (floats("days"), floats("actual"), floats("predicted"));
+    (!days.is_empty() && days.len() == actual.len() && days.len() == predicted.len()).then(|| {
+        (
+            t["model"].as_str().unwrap_or_default().to_string(),
+            t["calibration_end"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            days.into_iter()
+                .zip(actual)
+                .zip(predicted)
+                .map(|((d, a), p)| (d, a, p))
+                .collect(),
+        )
+    })
 }
 
 /// The block of scheme `id`.
@@ -452,9 +479,17 @@ fn histogram(values: Option<Vec<f64>>, range: Option<(f64, f64)>) -> Vec<(f64, f
         let bin = (((v - low) / width).floor().max(0.0) as usize).min(BINS - 1);
         counts[bin] += 1;
     }
+    let open_ended = range.is_none();
     counts
         .into_iter()
         .enumerate()
-        .map(|(b, n)| (low + width * b as f64, low + width * (b + 1) as f64, n))
+        .map(|(b, n)| {
+            let to = if open_ended && b == BINS - 1 {
+                f64::INFINITY
+            } else {
+                low + width * (b + 1) as f64
+            };
+            (low + width * b as f64, to, n)
+        })
         .collect()
 }

@@ -1,6 +1,8 @@
 //! `kehu run`: ingest → features → scores → schemes → outputs in a run directory.
 
-use crate::backtest::{ModelScore, backtest_data, best_model, score_model};
+use crate::backtest::{
+    ModelScore, Tracking, backtest_data, best_model, holdout_tracking, score_model,
+};
 use crate::check::{CheckRun, check_files};
 use crate::clustering::{ClusterReport, cluster_schemes};
 use crate::comparison::{Comparison, compare_pairs};
@@ -76,6 +78,8 @@ pub struct RunResult {
     pub outcomes: Vec<SchemeOutcome>,
     /// The predictions, unless `[predict] enabled = false`.
     pub prediction: Option<PredictionOutcome>,
+    /// The holdout tracking of the model `model = "auto"` chose.
+    pub tracking: Option<Tracking>,
     /// The clustering, unless `[cluster] enabled = false` or it could not run.
     pub clustering: Option<ClusterReport>,
     /// The decision tree, unless `[tree] enabled = false` or its target is missing.
@@ -365,9 +369,11 @@ pub fn classify(
     };
 
     let mut prediction = None;
+    let mut tracking = None;
     if config.predict.enabled {
         on_step(RunStep::Predict, "");
-        let (model, selection) = choose_model(&engine, &options, &frame, config);
+        let (model, selection, tracked) = choose_model(&engine, &options, &frame, config);
+        tracking = tracked;
         let (columns, outcome) = predict(
             &frame,
             &config.predict,
@@ -452,6 +458,7 @@ pub fn classify(
         customers: frame.len(),
         outcomes,
         prediction,
+        tracking,
         clustering,
         tree,
         playbook,
@@ -474,22 +481,34 @@ fn choose_model(
     options: &FeatureOptions,
     frame: &FeatureFrame,
     config: &Config,
-) -> (PurchaseModel, Vec<(&'static str, f64)>) {
+) -> (PurchaseModel, Vec<(&'static str, f64)>, Option<Tracking>) {
     if let Some(m) = PurchaseModel::from_code(&config.predict.model) {
-        return (m, Vec::new());
+        return (m, Vec::new(), None);
     }
-    let Ok(data) = backtest_data(engine, options, frame, config.predict.holdout_days) else {
-        return (PurchaseModel::BgNbd, Vec::new());
+    let holdout = config.predict.holdout_days;
+    let Ok(data) = backtest_data(engine, options, frame, holdout) else {
+        return (PurchaseModel::BgNbd, Vec::new(), None);
     };
+    // The tracking curve is a nicety for the report: without it the choice still stands.
+    let (days, actual) = holdout_tracking(engine, options, &data, holdout).unwrap_or_default();
     let scores: Vec<ModelScore> = PurchaseModel::ALL
         .iter()
-        .filter_map(|m| score_model(&data, *m, None, &[]).ok())
+        .filter_map(|m| score_model(&data, *m, None, &days).ok())
         .collect();
     let selection = scores.iter().map(|s| (s.code, s.mae)).collect();
-    (
-        best_model(&scores).unwrap_or(PurchaseModel::BgNbd),
-        selection,
-    )
+    let best = best_model(&scores).unwrap_or(PurchaseModel::BgNbd);
+    let tracking = scores
+        .iter()
+        .find(|s| s.code == best.code())
+        .filter(|_| !days.is_empty())
+        .map(|s| Tracking {
+            model: s.model,
+            calibration_end: data.calibration_end,
+            days: days.clone(),
+            actual: actual.clone(),
+            predicted: s.tracking_predicted.clone(),
+        });
+    (best, selection, tracking)
 }
 
 /// The directory a config's relative paths start from.

@@ -363,3 +363,24 @@ fn the_report_shows_nps_by_value_tier_when_there_is_feedback() {
     );
     assert!(html.contains(r#"<section id="schemes">"#) && html.contains("default-src 'none'"));
 }
+
+#[test]
+fn with_model_auto_the_report_tracks_the_holdout() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = parse_config("[predict]\nmodel = \"auto\"\nmin_customers = 10\nmin_repeat_buyers = 5\nholdout_days = 60\n", "kehu.toml")
+        .expect("config");
+    let result = run(
+        &request(all_fixtures(), dir.path(), config, None),
+        |_, _| {},
+    )
+    .expect("run succeeds");
+    if let Some(tracking) = &result.tracking {
+        assert_eq!(tracking.days.len(), tracking.actual.len());
+        assert_eq!(tracking.days.len(), tracking.predicted.len());
+        let html = std::fs::read_to_string(dir.path().join("report.html")).expect("report");
+        assert!(
+            html.contains("Holdout tracking"),
+            "the report draws the tracking curve"
+        );
+    }
+}

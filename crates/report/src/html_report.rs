@@ -61,10 +61,17 @@ pub struct ReportData {
     /// Migration since an earlier snapshot, when the run has one: (scheme title, from as-of,
     /// rows: (from label, to label, customers)), per scheme shown.
     pub migration: Option<MigrationBlock>,
+    /// The holdout tracking of the chosen model, when `model = "auto"` ran a backtest: the
+    /// model, the calibration end, and (day after it, actual, predicted cumulative purchases).
+    pub tracking: Option<TrackingCurve>,
     /// Predicted CLV and P(alive) of the customers, binned: (from, to, customers).
     pub clv_histogram: Vec<(f64, f64, u64)>,
     pub p_alive_histogram: Vec<(f64, f64, u64)>,
 }
+
+/// A holdout tracking curve: the model, the calibration end, and per point (day after the
+/// calibration end, actual, predicted cumulative repeat purchases).
+pub type TrackingCurve = (String, String, Vec<(f64, f64, f64)>);
 
 /// Who moved between two snapshots in one scheme.
 #[derive(Debug, Clone, Default)]
@@ -505,7 +512,7 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
         );
     }
     // Predictions.
-    if !d.clv_histogram.is_empty() || !d.p_alive_histogram.is_empty() {
+    if !d.clv_histogram.is_empty() || !d.p_alive_histogram.is_empty() || d.tracking.is_some() {
         let bars = |bins: &[(f64, f64, u64)], decimals: usize| -> Vec<BarRow> {
             bins.iter()
                 .map(|(from, to, n)| BarRow {
@@ -535,6 +542,29 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
             ));
         }
         predicted.push_str("</div>");
+        if let Some((model, start, points)) = &d.tracking {
+            let actual: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1)).collect();
+            let fitted: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.2)).collect();
+            predicted.push_str(&figure(
+                &format!(
+                    "{} ({model})",
+                    t("Holdout tracking: actual and predicted repeat purchases", "留出期跟踪：实际与预测的复购次数")
+                ),
+                &line_chart(
+                    &[(t("actual", "实际"), actual), (t("predicted", "预测"), fitted)],
+                    &match lang {
+                        Lang::Zh => format!("{start} 之后的天数"),
+                        Lang::En => format!("days after {start}"),
+                    },
+                    t("cumulative repeat purchases", "累计复购次数"),
+                    |v| format_count(v.max(0.0) as u64),
+                ),
+                t(
+                    "How to read: the model is fitted before the holdout; the closer the two lines, the better it predicts what customers then did.",
+                    "读法：模型只用留出期之前的数据拟合；两条线越接近，预测越准。",
+                ),
+            ));
+        }
         let _ = write!(
             body,
             r##"<section id="predictions"><h2>{}</h2>{predicted}</section>"##,
@@ -671,6 +701,11 @@ mod tests {
                 flows: vec![(0, 0, 5), (0, 1, 2), (1, 1, 9)],
                 counts: (14, 0, 2, 0, 0),
             }),
+            tracking: Some((
+                "BG/NBD".into(),
+                "2024-10-01".into(),
+                vec![(7.0, 3.0, 2.5), (14.0, 5.0, 5.5)],
+            )),
             clv_histogram: vec![(0.0, 10.0, 2), (10.0, 20.0, 1)],
             p_alive_histogram: vec![(0.0, 0.5, 1), (0.5, 1.0, 2)],
         }
