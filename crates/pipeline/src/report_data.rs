@@ -192,6 +192,12 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
     let tree = &record["tree"];
     ReportData {
         as_of: record["as_of"].as_str().unwrap_or_default().to_string(),
+        currency: inputs
+            .iter()
+            .filter(|i| i["kind"] == "transactions")
+            .find_map(|i| i["currency"].as_str())
+            .unwrap_or_default()
+            .to_string(),
         customers,
         revenue: Money::from_units(total_units),
         orders: frame

@@ -34,6 +34,8 @@ struct InputRecord<'a> {
     accepted: u64,
     quarantined: u64,
     skipped_blank: u64,
+    /// The currency the amounts were marked with, if any.
+    currency: Option<&'static str>,
     /// Quarantined rows per reason code.
     quarantine_reasons: std::collections::BTreeMap<&'static str, u64>,
 }
@@ -338,6 +340,7 @@ pub fn write_run(
                 accepted: i.report.accepted,
                 quarantined: i.report.quarantined,
                 skipped_blank: i.report.skipped_blank,
+                currency: i.report.currency,
                 quarantine_reasons: i
                     .report
                     .quarantine_reasons

@@ -15,6 +15,9 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, Default)]
 pub struct ReportData {
     pub as_of: String,
+    /// The currency of the amounts: `CNY`, `USD`, … as the importer detected it from the
+    /// amounts' markers, or empty when no amount named one.
+    pub currency: String,
     pub customers: u64,
     pub revenue: Money,
     pub orders: u64,
@@ -115,11 +118,11 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
         r##"<section id="overview"><h2>{}</h2><div class="kpis">{}{}{}{}</div></section>"##,
         t("Overview", "概览"),
         kpi(t("customers", "客户数"), &format_count(d.customers)),
-        kpi(t("net revenue", "净收入"), &format_money(d.revenue, lang)),
+        kpi(t("net revenue", "净收入"), &money(d, d.revenue, lang)),
         kpi(t("orders", "订单数"), &format_count(d.orders)),
         kpi(
             t("revenue per customer", "客均收入"),
-            &format_money(per_customer(d.revenue, d.customers), lang)
+            &money(d, per_customer(d.revenue, d.customers), lang)
         ),
     );
     // Data quality.
@@ -592,7 +595,7 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
                 escape(offer),
                 escape(kpi),
                 format_count(*n),
-                format_money(*revenue, lang)
+                money(d, *revenue, lang)
             );
         }
         table.push_str("</table>");
@@ -607,6 +610,26 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
         if lang == Lang::Zh { "zh-CN" } else { "en" },
         t("kehu report", "kehu 报告")
     )
+}
+
+/// Money for the page: the currency's sign, then the amount as `format_money` writes it (万 in
+/// Chinese). Unmarked amounts are yuan in Chinese (the importer's assumption) and plain
+/// numbers in English.
+fn money(d: &ReportData, m: Money, lang: Lang) -> String {
+    let sign = match (d.currency.as_str(), lang) {
+        ("CNY", _) | ("", Lang::Zh) => "¥",
+        ("USD", _) => "$",
+        ("EUR", _) => "€",
+        ("GBP", _) => "£",
+        ("JPY", _) => "JP¥",
+        ("HKD", _) => "HK$",
+        _ => "",
+    };
+    let text = format_money(m, lang);
+    match text.strip_prefix('-') {
+        Some(positive) => format!("-{sign}{positive}"),
+        None => format!("{sign}{text}"),
+    }
 }
 
 /// Revenue per customer, to the cent (money units are 1/10,000).
@@ -648,6 +671,7 @@ mod tests {
     fn data() -> ReportData {
         ReportData {
             as_of: "2024-12-31".into(),
+            currency: String::new(),
             customers: 3,
             revenue: Money::from_units(12_345_678_900),
             orders: 9,
@@ -728,7 +752,7 @@ mod tests {
         }
         let zh = render_html(&data(), Lang::Zh);
         assert!(
-            zh.contains("客户分类报告") && zh.contains("万"),
+            zh.contains("客户分类报告") && zh.contains("¥123.46万"),
             "Chinese text and 万 for large sums"
         );
     }
