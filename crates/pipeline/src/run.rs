@@ -13,7 +13,7 @@ use crate::labels::{append_labels, rule_schemes};
 use crate::playbook::{PlaybookReport, Recommendations, recommend};
 use crate::predictions::{PredictionOutcome, PurchaseModel, predict};
 use crate::run_outputs::write_run;
-use crate::schemes::{SchemeOutcome, rfm_score_columns, run_rule_schemes};
+use crate::schemes::{SchemeOutcome, done_labellings, rfm_score_columns, run_rule_schemes};
 use crate::segments::{SegmentRow, segment_rows};
 use crate::tree_rules::{TreeInputs, TreeReport, tree_scheme};
 use chrono::NaiveDate;
@@ -104,13 +104,7 @@ pub struct RunResult {
 impl RunResult {
     /// The labellings of the schemes that ran.
     pub fn labellings(&self) -> Vec<&Labelling> {
-        self.outcomes
-            .iter()
-            .filter_map(|o| match o {
-                SchemeOutcome::Done(l) => Some(l),
-                SchemeOutcome::Skipped { .. } => None,
-            })
-            .collect()
+        done_labellings(&self.outcomes)
     }
 }
 
@@ -428,13 +422,7 @@ pub fn classify(
         recommendations = Some(chosen);
     }
 
-    let labellings: Vec<&Labelling> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            SchemeOutcome::Done(l) => Some(l),
-            SchemeOutcome::Skipped { .. } => None,
-        })
-        .collect();
+    let labellings = done_labellings(&outcomes);
     let segments = segment_rows(&frame, &labellings, req.lang);
     let revenue = kehu_domain::Money::from_units(
         frame
