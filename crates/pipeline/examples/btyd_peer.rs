@@ -14,7 +14,9 @@
 //! - `predict`: for every customer, in parallel: expected purchases over 52 weeks / 365 days,
 //!   P(alive), the Gamma-Gamma expected spend per purchase, and the 12-month CLV at 1%/month
 //!   valued at that expected spend (lifetimes' `customer_lifetime_value`; a month is 4.345
-//!   weeks or 30 days, as lifetimes' `freq="W"` / `"D"`).
+//!   weeks or 30 days, as lifetimes' `freq="W"` / `"D"`). The expected purchases come from
+//!   [`forecast`] (the bits of `expected_purchases` and `customer_lifetime_value`, computed
+//!   once per distinct (x, T)).
 //!
 //! It prints `BENCH step=<name> seconds=<s>`, an `INFO` line and a `RESULT {json}` line with
 //! the fields `summarize.py` reads (the same shape as the lifetimes peer's), and writes the
@@ -29,8 +31,8 @@ use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Float64Type};
 use kehu_models::btyd::{
-    ClvHorizon, Fit, FitOptions, PurchaseProcess, RepeatHistory, SpendHistory,
-    customer_lifetime_value, fit_bg_nbd, fit_gamma_gamma,
+    ClvHorizon, Fit, FitOptions, RepeatHistory, SpendHistory, discounted_value, fit_bg_nbd,
+    fit_gamma_gamma, forecast,
 };
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -187,15 +189,23 @@ fn run(args: &Args) -> Result<(), Error> {
     })?;
 
     let started = Instant::now();
+    // The horizon first, then the ends of the CLV's months: one `forecast` for all of them
+    // (the ₂F₁ series once per distinct (x, T), not per customer).
+    let horizons: Vec<f64> = std::iter::once(horizon)
+        .chain(clv_horizon.period_ends())
+        .collect();
+    let forecasts = forecast(&bg.model, &horizons, &summary.histories);
     let rows: Vec<Option<[f64; 4]>> = summary
         .histories
         .par_iter()
         .zip(summary.monetary.par_iter())
-        .map(|(h, &m)| {
-            let purchases = bg.model.expected_purchases(horizon, h)?;
-            let alive = bg.model.probability_alive(h);
+        .enumerate()
+        .map(|(i, (h, &m))| {
+            let mut expected = forecasts.expected_purchases(i);
+            let purchases = expected.next()??;
+            let alive = forecasts.probability_alive(i);
             let spend = gg.model.expected_mean_spend(h.frequency, m)?;
-            let clv = customer_lifetime_value(&bg.model, h, spend, &clv_horizon)?;
+            let clv = discounted_value(expected, spend, clv_horizon.discount_rate)?;
             Some([purchases, alive, spend, clv])
         })
         .collect();

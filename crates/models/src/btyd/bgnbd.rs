@@ -3,6 +3,7 @@
 //! While active a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after each
 //! purchase they drop out with probability p ~ Beta(a, b). Formulas: `docs/models.md`.
 
+use super::curvature::{Curvature, ordered_chunk_sum, trigamma};
 use super::history::{Patterns, RepeatHistory};
 use super::hypergeometric::{ln_hyp2f1, ln_hyp2f1_at};
 use super::likelihood::{LikelihoodModel, ordered_sum};
@@ -54,6 +55,10 @@ impl LikelihoodModel<4> for BgNbd {
         })
     }
 
+    fn curvature(params: [f64; 4], data: &Patterns) -> Option<Curvature<4>> {
+        Some(curvature(params, data))
+    }
+
     fn unscaled_log_likelihood(scaled: f64, data: &Patterns, scale: f64) -> f64 {
         scaled - repeat_purchases(data) * scale.ln()
     }
@@ -69,6 +74,125 @@ impl LikelihoodModel<4> for BgNbd {
     fn from_parameters([r, alpha, a, b]: [f64; 4]) -> Self {
         Self { r, alpha, a, b }
     }
+}
+
+/// ln L of BG/NBD with its gradient and Hessian in (r, α, a, b), in closed form.
+///
+/// A row's ln L is C(x) + u + softplus(d), where C(x) = ln Γ(r+x) − ln Γ(r) + ln B(a, b+x) −
+/// ln B(a, b) + r ln α depends on x alone (summed once per x with the weight of its rows),
+/// u = −(r+x) ln(α+T), and for x > 0, d = ln a − ln(b+x−1) + (r+x)(ln(α+T) − ln(α+t_x)) is the
+/// log-odds of having dropped out after the last purchase. With s = σ(d), ∂ln L = ∂u + s·∂d and
+/// ∂²ln L = ∂²u + s·∂²d + s(1−s)·∂d ∂dᵀ, where u and d are linear in ln(α+·), ln a and
+/// ln(b+x−1): per row one ln(α+T), one ln(α+t_x), one exp and one ln_1p, the transcendentals
+/// of the value alone, and some twenty multiply-adds.
+// The Hessian's indices are its parameters' positions (r, α, a, b).
+#[allow(clippy::many_single_char_names)]
+fn curvature([r, alpha, a, b]: [f64; 4], data: &Patterns) -> Curvature<4> {
+    use statrs::function::gamma::{digamma, ln_gamma};
+    let frequencies = data.max_frequency as usize + 1;
+    let mut weight_by_frequency = vec![0.0; frequencies];
+    for (&x, &w) in data.frequency.iter().zip(&data.weight) {
+        weight_by_frequency[x as usize] += w;
+    }
+    let mut total = Curvature::<4>::zero();
+    let ln_alpha = alpha.ln();
+    let (lg_r, dg_r, tg_r) = (ln_gamma(r), digamma(r), trigamma(r));
+    let (lg_ab, dg_ab, tg_ab) = (ln_gamma(a + b), digamma(a + b), trigamma(a + b));
+    let (lg_b, dg_b, tg_b) = (ln_gamma(b), digamma(b), trigamma(b));
+    let ln_a = a.ln();
+    // Per x: ln a − ln(b+x−1) and 1/(b+x−1) (x > 0).
+    let mut drop_by_frequency = vec![(0.0, 0.0); frequencies];
+    for (x, &w) in weight_by_frequency.iter().enumerate() {
+        let x = x as f64;
+        if x > 0.0 {
+            let bx1 = b + x - 1.0;
+            drop_by_frequency[x as usize] = (ln_a - bx1.ln(), 1.0 / bx1);
+        }
+        if w == 0.0 {
+            continue;
+        }
+        let (rx, bx, abx) = (r + x, b + x, a + b + x);
+        let (dg_abx, tg_abx) = (digamma(abx), trigamma(abx));
+        total.value +=
+            w * (ln_gamma(rx) - lg_r + lg_ab - lg_b + ln_gamma(bx) - ln_gamma(abx) + r * ln_alpha);
+        let g = &mut total.gradient;
+        g[0] += w * (digamma(rx) - dg_r + ln_alpha);
+        g[1] += w * r / alpha;
+        g[2] += w * (dg_ab - dg_abx);
+        g[3] += w * (dg_ab - dg_b + digamma(bx) - dg_abx);
+        let h = &mut total.hessian;
+        h[0][0] += w * (trigamma(rx) - tg_r);
+        h[0][1] += w / alpha;
+        h[1][1] -= w * r / (alpha * alpha);
+        h[2][2] += w * (tg_ab - tg_abx);
+        h[2][3] += w * (tg_ab - tg_abx);
+        h[3][3] += w * (tg_ab - tg_b + trigamma(bx) - tg_abx);
+    }
+    let inv_a = 1.0 / a;
+    let rows = ordered_chunk_sum(data.len(), |range| {
+        // Σ w·…, named after their parameters; the a-terms are 1/a times a sum of s-terms.
+        let (mut value, mut g_r, mut g_alpha, mut s_sum, mut g_b) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut h_rr, mut h_ralpha, mut h_ra, mut h_rb) = (0.0, 0.0, 0.0, 0.0);
+        let (mut h_alphaalpha, mut h_alphaa, mut h_alphab) = (0.0, 0.0, 0.0);
+        let (mut s_squared, mut h_ab, mut h_bb) = (0.0, 0.0, 0.0);
+        for i in range {
+            let x = data.frequency[i];
+            let w = data.weight[i];
+            let k = r + f64::from(x);
+            let at_age = alpha + data.age[i];
+            let (l_age, i_age) = (at_age.ln(), 1.0 / at_age);
+            value -= w * k * l_age;
+            g_r -= w * l_age;
+            g_alpha -= w * k * i_age;
+            h_ralpha -= w * i_age;
+            h_alphaalpha += w * k * i_age * i_age;
+            if x == 0 {
+                continue;
+            }
+            let (drop, beta) = drop_by_frequency[x as usize];
+            let at_recency = alpha + data.recency[i];
+            let (l_recency, i_recency) = (at_recency.ln(), 1.0 / at_recency);
+            let d = drop + k * (l_age - l_recency);
+            let e = (-d.abs()).exp();
+            let inv = 1.0 / (1.0 + e);
+            // s = σ(d) and 1 − s, each without cancellation.
+            let (s, s1) = if d > 0.0 {
+                (inv, e * inv)
+            } else {
+                (e * inv, inv)
+            };
+            let softplus = d.max(0.0) + e.ln_1p();
+            // ∂d/∂r and ∂d/∂α (∂d/∂a = 1/a, ∂d/∂b = −β).
+            let (dr, dalpha) = (l_age - l_recency, k * (i_age - i_recency));
+            let ws = w * s;
+            let wss = ws * s1;
+            value += w * softplus;
+            g_r += ws * dr;
+            g_alpha += ws * dalpha;
+            s_sum += ws;
+            g_b -= ws * beta;
+            h_rr += wss * dr * dr;
+            h_ralpha += ws * (i_age - i_recency) + wss * dr * dalpha;
+            h_ra += wss * dr;
+            h_rb -= wss * dr * beta;
+            h_alphaalpha +=
+                ws * k * (i_recency * i_recency - i_age * i_age) + wss * dalpha * dalpha;
+            h_alphaa += wss * dalpha;
+            h_alphab -= wss * dalpha * beta;
+            s_squared += ws * s;
+            h_ab -= wss * beta;
+            h_bb += (ws + wss) * beta * beta;
+        }
+        let mut c = Curvature::zero();
+        c.value = value;
+        c.gradient = [g_r, g_alpha, s_sum * inv_a, g_b];
+        c.hessian[0] = [h_rr, h_ralpha, h_ra * inv_a, h_rb];
+        c.hessian[1][1..].copy_from_slice(&[h_alphaalpha, h_alphaa * inv_a, h_alphab]);
+        c.hessian[2][2..].copy_from_slice(&[-s_squared * inv_a * inv_a, h_ab * inv_a]);
+        c.hessian[3][3] = h_bb;
+        c
+    });
+    (total + rows).symmetric()
 }
 
 /// Σ weight·x: how the LL shifts when time is rescaled.
@@ -119,19 +243,32 @@ impl PurchaseProcess for BgNbd {
         let ln_term = ln_power_times_hyp2f1(r + x, b + x, a + b + x - 1.0, z, ln_one_minus_z)?;
         // 1 − (1−z)^(r+x)·₂F₁ = −expm1(ln …), exact near 0.
         let bracket = -ln_term.exp_m1();
-        Some(self.probability_alive(h) * (a + b + x - 1.0) / (a - 1.0) * bracket)
+        Some(self.probability_alive(h) * ((a + b + x - 1.0) / (a - 1.0) * bracket))
     }
 
     fn expected_purchases_at(&self, horizons: &[f64], h: &RepeatHistory) -> Vec<Option<f64>> {
+        let alive = self.probability_alive(h);
+        let mut values = self.expected_purchases_if_alive_at(horizons, h.frequency, h.age);
+        for v in values.iter_mut().flatten() {
+            *v *= alive;
+        }
+        values
+    }
+
+    fn expected_purchases_if_alive_at(
+        &self,
+        horizons: &[f64],
+        frequency: u32,
+        age: f64,
+    ) -> Vec<Option<f64>> {
         let Self { r, alpha, a, b } = *self;
-        let x = f64::from(h.frequency);
-        let scale = self.probability_alive(h) * (a + b + x - 1.0) / (a - 1.0);
+        let x = f64::from(frequency);
         scaled_brackets_at(
             r + x,
             b + x,
             a + b + x - 1.0,
-            alpha + h.age,
-            scale,
+            alpha + age,
+            (a + b + x - 1.0) / (a - 1.0),
             horizons,
         )
     }

@@ -21,15 +21,36 @@ pub fn customer_lifetime_value(
     spend_per_purchase: f64,
     horizon: &ClvHorizon,
 ) -> Option<f64> {
-    let ends: Vec<f64> = (1..=horizon.periods)
-        .map(|k| f64::from(k) * horizon.period_length)
-        .collect();
+    let ends = horizon.period_ends();
+    discounted_value(
+        model.expected_purchases_at(&ends, h),
+        spend_per_purchase,
+        horizon.discount_rate,
+    )
+}
+
+impl ClvHorizon {
+    /// k·`period_length` for k = 1..=`periods`: the horizons a CLV needs E\[Y(t)\] at.
+    pub fn period_ends(&self) -> Vec<f64> {
+        (1..=self.periods)
+            .map(|k| f64::from(k) * self.period_length)
+            .collect()
+    }
+}
+
+/// The CLV of [`customer_lifetime_value`] from the expected purchases at the ends of the
+/// periods ([`ClvHorizon::period_ends`], e.g. from [`super::Forecasts`]): the same bits.
+pub fn discounted_value(
+    expected_at_period_ends: impl IntoIterator<Item = Option<f64>>,
+    spend_per_purchase: f64,
+    discount_rate: f64,
+) -> Option<f64> {
     let mut value = 0.0;
     let mut previous = 0.0;
     let mut discount = 1.0;
-    for expected in model.expected_purchases_at(&ends, h) {
+    for expected in expected_at_period_ends {
         let expected = expected?;
-        discount /= 1.0 + horizon.discount_rate;
+        discount /= 1.0 + discount_rate;
         value += spend_per_purchase * (expected - previous) * discount;
         previous = expected;
     }

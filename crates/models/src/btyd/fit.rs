@@ -10,6 +10,7 @@ use argmin::solver::neldermead::NelderMead;
 use argmin::solver::quasinewton::LBFGS;
 
 use super::bgnbd::BgNbd;
+use super::curvature::Curvature;
 use super::error::ModelError;
 use super::gamma_gamma::GammaGamma;
 use super::history::{
@@ -17,6 +18,7 @@ use super::history::{
 };
 use super::likelihood::LikelihoodModel;
 use super::mbgnbd::MbgNbd;
+use super::newton::{in_log_parameters, newton};
 use super::pareto_nbd::ParetoNbd;
 use super::real::Dual;
 
@@ -136,6 +138,7 @@ impl Thinnable for SpendPatterns {
         Self {
             frequency: self.frequency.iter().step_by(step).copied().collect(),
             mean_spend: pick(&self.mean_spend),
+            ln_mean_spend: pick(&self.ln_mean_spend),
             customers: weight.iter().sum(),
             weight,
         }
@@ -233,12 +236,15 @@ impl<M: LikelihoodModel<N>, const N: usize> Gradient for Objective<'_, M, N> {
     }
 }
 
-/// One optimisation from `start` (ln θ): L-BFGS, or Nelder–Mead when L-BFGS fails.
-struct Run {
+/// One optimisation from `start` (ln θ): Newton's method where the model has a closed-form
+/// Hessian, else (or when Newton fails) L-BFGS, and Nelder–Mead when L-BFGS fails.
+struct Run<const N: usize> {
     theta: Vec<f64>,
     cost: f64,
     iterations: u64,
     optimiser: &'static str,
+    /// ln L, gradient and Hessian at `theta` (Newton's runs).
+    curvature: Option<Curvature<N>>,
 }
 
 fn optimise<M: LikelihoodModel<N>, const N: usize>(
@@ -246,7 +252,25 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
     customers: f64,
     start: &[f64],
     max_iterations: u64,
-) -> Result<Run, String> {
+) -> Result<Run<N>, String> {
+    if let Some(run) = newton::<M, N>(data, customers, start, max_iterations) {
+        return Ok(Run {
+            theta: run.theta.to_vec(),
+            cost: -run.at.value / customers,
+            iterations: run.iterations,
+            optimiser: "Newton",
+            curvature: Some(run.at),
+        });
+    }
+    quasi_newton::<M, N>(data, customers, start, max_iterations)
+}
+
+fn quasi_newton<M: LikelihoodModel<N>, const N: usize>(
+    data: &M::Data,
+    customers: f64,
+    start: &[f64],
+    max_iterations: u64,
+) -> Result<Run<N>, String> {
     let objective = |memoise| Objective::<M, N>::new(data, customers, memoise);
     // Stopping where the cost can still resolve progress. The mean ln L over ~10⁶ rows carries
     // rounding noise of ~1e-14, so on large data the gradient tolerance is out of reach: with a
@@ -278,6 +302,7 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
                         cost: state.get_best_cost(),
                         iterations: state.get_iter(),
                         optimiser: "L-BFGS",
+                        curvature: None,
                     });
                 }
                 _ => "L-BFGS found no finite point".to_string(),
@@ -307,6 +332,7 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
             cost: state.get_best_cost(),
             iterations: state.get_iter(),
             optimiser: "Nelder-Mead",
+            curvature: None,
         }),
         _ => Err(format!("{lbfgs_error}; Nelder-Mead found no finite point")),
     }
@@ -359,13 +385,25 @@ where
     } else {
         optimise::<M, N>(data, weight, &best.theta, options.max_iterations).map_err(fail)?
     };
-    let objective = Objective::<M, N>::new(data, weight, false);
-    let gradient_norm = objective
-        .gradient_at(&best.theta)
-        .iter()
-        .fold(0.0_f64, |m, g| m.max(g.abs()));
     let scaled: [f64; N] = Objective::<M, N>::natural(&best.theta);
-    let standard_errors = standard_errors::<M, N>(data, scaled).map(|se| {
+    let (gradient_norm, information) = match &best.curvature {
+        Some(at) => {
+            let theta: [f64; N] = std::array::from_fn(|i| best.theta[i]);
+            let (gradient, _) = in_log_parameters(at, &theta, weight);
+            (
+                gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs())),
+                Some(at.hessian.map(|row| row.map(|h| -h))),
+            )
+        }
+        None => (
+            Objective::<M, N>::new(data, weight, false)
+                .gradient_at(&best.theta)
+                .iter()
+                .fold(0.0_f64, |m, g| m.max(g.abs())),
+            observed_information::<M, N>(data, scaled),
+        ),
+    };
+    let standard_errors = information.and_then(standard_errors).map(|se| {
         se.iter()
             .zip(M::SCALED)
             .map(|(s, is_scaled)| if is_scaled { s * scale } else { *s })
@@ -378,7 +416,8 @@ where
             scaled[i]
         }
     });
-    let log_likelihood = M::unscaled_log_likelihood(-best.cost * weight, data, scale);
+    let scaled_log_likelihood = best.curvature.map_or(-best.cost * weight, |at| at.value);
+    let log_likelihood = M::unscaled_log_likelihood(scaled_log_likelihood, data, scale);
     Ok(Fit {
         model: M::from_parameters(parameters),
         name: M::NAME,
@@ -397,14 +436,14 @@ where
     })
 }
 
-/// √diag of the inverse observed information, −∂²ln L/∂θ∂θᵀ in natural parameters, from
-/// central differences of the exact gradient.
+/// The observed information, −∂²ln L/∂θ∂θᵀ in natural parameters, from central differences of
+/// the exact gradient (2N dual passes), for the models without a closed-form Hessian.
 // i and j are matrix indices (clippy -D warnings in the workspace gate).
 #[allow(clippy::needless_range_loop)]
-fn standard_errors<M: LikelihoodModel<N>, const N: usize>(
+fn observed_information<M: LikelihoodModel<N>, const N: usize>(
     data: &M::Data,
     at: [f64; N],
-) -> Option<Vec<f64>> {
+) -> Option<[[f64; N]; N]> {
     let gradient = |p: [f64; N]| -> [f64; N] {
         let duals: [Dual<N>; N] = std::array::from_fn(|i| Dual::variable(p[i], i, 1.0));
         M::log_likelihood(duals, data).gradient
@@ -427,6 +466,11 @@ fn standard_errors<M: LikelihoodModel<N>, const N: usize>(
             information[j][i] = m;
         }
     }
+    Some(information)
+}
+
+/// √diag of the inverse of the observed information; `None` when it is not positive definite.
+fn standard_errors<const N: usize>(information: [[f64; N]; N]) -> Option<Vec<f64>> {
     let covariance = invert(information)?;
     (0..N)
         .map(|i| {

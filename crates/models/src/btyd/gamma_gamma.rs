@@ -4,6 +4,7 @@
 //! of x repeat purchases, z̄, is what is observed. It assumes spend is independent of purchase
 //! frequency: [`spend_frequency_correlation`] checks that.
 
+use super::curvature::{Curvature, ordered_chunk_sum, trigamma};
 use super::history::{SpendHistory, SpendPatterns};
 use super::likelihood::{LikelihoodModel, ordered_sum};
 use super::real::Real;
@@ -42,6 +43,10 @@ impl LikelihoodModel<3> for GammaGamma {
         })
     }
 
+    fn curvature(params: [f64; 3], data: &SpendPatterns) -> Option<Curvature<3>> {
+        Some(curvature(params, data))
+    }
+
     fn unscaled_log_likelihood(scaled: f64, data: &SpendPatterns, scale: f64) -> f64 {
         scaled - data.customers * scale.ln()
     }
@@ -53,6 +58,69 @@ impl LikelihoodModel<3> for GammaGamma {
     fn from_parameters([p, q, gamma]: [f64; 3]) -> Self {
         Self { p, q, gamma }
     }
+}
+
+/// ln L of Gamma-Gamma with its gradient and Hessian in (p, q, γ), in closed form.
+///
+/// A row's ln L is C(x) + (px − 1) ln z̄ − (px + q) ln(γ + x z̄), with C(x) = ln Γ(px + q) −
+/// ln Γ(px) + px ln x + q ln γ − ln Γ(q) summed once per x with the weight of its rows; the
+/// row part is linear in p and q, so per row only ln(γ + x z̄) and its reciprocal are needed.
+fn curvature([p, q, gamma]: [f64; 3], data: &SpendPatterns) -> Curvature<3> {
+    use statrs::function::gamma::{digamma, ln_gamma};
+    let max_frequency = data.frequency.iter().copied().max().unwrap_or(0) as usize;
+    let mut weight_by_frequency = vec![0.0; max_frequency + 1];
+    for (&x, &w) in data.frequency.iter().zip(&data.weight) {
+        weight_by_frequency[x as usize] += w;
+    }
+    let mut total = Curvature::<3>::zero();
+    let ln_gamma_scale = gamma.ln();
+    let (lg_q, dg_q, tg_q) = (ln_gamma(q), digamma(q), trigamma(q));
+    for (x, &w) in weight_by_frequency.iter().enumerate() {
+        if w == 0.0 {
+            continue;
+        }
+        let x = x as f64;
+        let (px, ln_x) = (p * x, x.ln());
+        let (dg_pxq, tg_pxq) = (digamma(px + q), trigamma(px + q));
+        total.value +=
+            w * (ln_gamma(px + q) - ln_gamma(px) + px * ln_x + q * ln_gamma_scale - lg_q);
+        let g = &mut total.gradient;
+        g[0] += w * x * (dg_pxq - digamma(px) + ln_x);
+        g[1] += w * (dg_pxq + ln_gamma_scale - dg_q);
+        g[2] += w * q / gamma;
+        let h = &mut total.hessian;
+        h[0][0] += w * x * x * (tg_pxq - trigamma(px));
+        h[0][1] += w * x * tg_pxq;
+        h[1][1] += w * (tg_pxq - tg_q);
+        h[1][2] += w / gamma;
+        h[2][2] -= w * q / (gamma * gamma);
+    }
+    let rows = ordered_chunk_sum(data.len(), |range| {
+        let (mut value, mut g_p, mut g_q, mut g_gamma) = (0.0, 0.0, 0.0, 0.0);
+        let (mut h_pgamma, mut h_qgamma, mut h_gammagamma) = (0.0, 0.0, 0.0);
+        for i in range {
+            let x = f64::from(data.frequency[i]);
+            let (w, ln_z) = (data.weight[i], data.ln_mean_spend[i]);
+            let at = gamma + x * data.mean_spend[i];
+            let (l, inv) = (at.ln(), 1.0 / at);
+            let m = p * x + q;
+            value += w * ((p * x - 1.0) * ln_z - m * l);
+            g_p += w * x * (ln_z - l);
+            g_q -= w * l;
+            g_gamma -= w * m * inv;
+            h_pgamma -= w * x * inv;
+            h_qgamma -= w * inv;
+            h_gammagamma += w * m * inv * inv;
+        }
+        let mut c = Curvature::zero();
+        c.value = value;
+        c.gradient = [g_p, g_q, g_gamma];
+        c.hessian[0][2] = h_pgamma;
+        c.hessian[1][2] = h_qgamma;
+        c.hessian[2][2] = h_gammagamma;
+        c
+    });
+    (total + rows).symmetric()
 }
 
 impl GammaGamma {

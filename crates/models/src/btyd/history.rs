@@ -163,6 +163,8 @@ pub struct SpendHistory {
 pub(crate) struct SpendPatterns {
     pub frequency: Vec<u32>,
     pub mean_spend: Vec<f64>,
+    /// ln z̄, kept with z̄: it does not depend on the parameters.
+    pub ln_mean_spend: Vec<f64>,
     pub weight: Vec<f64>,
     pub customers: f64,
 }
@@ -173,6 +175,7 @@ impl SpendPatterns {
         let mut out = Self {
             frequency: Vec::with_capacity(rows.len()),
             mean_spend: Vec::with_capacity(rows.len()),
+            ln_mean_spend: Vec::new(),
             weight: Vec::with_capacity(rows.len()),
             customers: spends.len() as f64,
         };
@@ -181,6 +184,7 @@ impl SpendPatterns {
             out.mean_spend.push(f64::from_bits(mean_spend) / scale);
             out.weight.push(count);
         }
+        out.ln_mean_spend = out.mean_spend.iter().map(|z| z.ln()).collect();
         out
     }
 
@@ -202,6 +206,7 @@ impl SpendPatterns {
     /// Divides every z̄ by `scale`.
     pub fn rescale(&mut self, scale: f64) {
         self.mean_spend.iter_mut().for_each(|z| *z /= scale);
+        self.ln_mean_spend = self.mean_spend.iter().map(|z| z.ln()).collect();
     }
 }
 

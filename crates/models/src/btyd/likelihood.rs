@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use super::curvature::Curvature;
 use super::real::Real;
 
 /// A model fitted by maximum likelihood with `N` positive parameters.
@@ -19,6 +20,13 @@ pub(crate) trait LikelihoodModel<const N: usize>: Sized {
 
     /// Σ over rows of weight × ln L(row | params), on the data as stored (possibly rescaled).
     fn log_likelihood<R: Real>(params: [R; N], data: &Self::Data) -> R;
+
+    /// ln L with its gradient and Hessian in one pass, where the model has them in closed form
+    /// ([`Curvature`]); `None` (the default) makes the fitter use the dual-number gradient,
+    /// L-BFGS and a finite-difference Hessian instead.
+    fn curvature(_params: [f64; N], _data: &Self::Data) -> Option<Curvature<N>> {
+        None
+    }
 
     /// LL on the original data from LL on data rescaled by `scale` (rescaling multiplies each
     /// customer's likelihood by a known power of the scale).

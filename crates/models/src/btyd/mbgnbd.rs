@@ -91,19 +91,32 @@ impl PurchaseProcess for MbgNbd {
         let ln_one_minus_z = ((alpha + h.age) / (alpha + h.age + horizon)).ln();
         let ln_term = ln_power_times_hyp2f1(r + x, b + x + 1.0, a + b + x, z, ln_one_minus_z)?;
         let bracket = -ln_term.exp_m1();
-        Some(self.probability_alive(h) * (a + b + x) / (a - 1.0) * bracket)
+        Some(self.probability_alive(h) * ((a + b + x) / (a - 1.0) * bracket))
     }
 
     fn expected_purchases_at(&self, horizons: &[f64], h: &RepeatHistory) -> Vec<Option<f64>> {
+        let alive = self.probability_alive(h);
+        let mut values = self.expected_purchases_if_alive_at(horizons, h.frequency, h.age);
+        for v in values.iter_mut().flatten() {
+            *v *= alive;
+        }
+        values
+    }
+
+    fn expected_purchases_if_alive_at(
+        &self,
+        horizons: &[f64],
+        frequency: u32,
+        age: f64,
+    ) -> Vec<Option<f64>> {
         let Self { r, alpha, a, b } = *self;
-        let x = f64::from(h.frequency);
-        let scale = self.probability_alive(h) * (a + b + x) / (a - 1.0);
+        let x = f64::from(frequency);
         scaled_brackets_at(
             r + x,
             b + x + 1.0,
             a + b + x,
-            alpha + h.age,
-            scale,
+            alpha + age,
+            (a + b + x) / (a - 1.0),
             horizons,
         )
     }

@@ -9,7 +9,8 @@
 //!
 //! Layout: `real` (f64 and forward-mode duals), `hypergeometric` (ln ₂F₁), `quadrature`,
 //! `history` (inputs and the table of distinct rows), one file per model, `likelihood` (what a
-//! model gives the fitter), `fit`, `process`, `clv`.
+//! model gives the fitter), `curvature` (closed-form Hessians), `newton`, `fit`, `process`, `forecast` (a customer
+//! base at once), `clv`.
 //!
 //! Invariants: each log-likelihood is written once and differentiated exactly; likelihood sums
 //! run over distinct rows in sorted order with a fixed chunking, so a fit gives the same bytes
@@ -18,22 +19,26 @@
 
 mod bgnbd;
 mod clv;
+mod curvature;
 mod error;
 mod fit;
+mod forecast;
 mod gamma_gamma;
 mod history;
 mod hypergeometric;
 mod likelihood;
 mod mbgnbd;
+mod newton;
 mod pareto_nbd;
 mod process;
 mod quadrature;
 mod real;
 
 pub use bgnbd::BgNbd;
-pub use clv::{ClvHorizon, customer_lifetime_value};
+pub use clv::{ClvHorizon, customer_lifetime_value, discounted_value};
 pub use error::ModelError;
 pub use fit::{Fit, FitOptions, fit_bg_nbd, fit_gamma_gamma, fit_mbg_nbd, fit_pareto_nbd};
+pub use forecast::{Forecasts, forecast};
 pub use gamma_gamma::{GammaGamma, spend_frequency_correlation};
 pub use history::{RepeatHistory, SpendHistory, validate_histories};
 pub use mbgnbd::MbgNbd;

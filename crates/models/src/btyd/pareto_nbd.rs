@@ -185,7 +185,26 @@ impl PurchaseProcess for ParetoNbd {
         let x = f64::from(h.frequency);
         let c = beta + h.age;
         let per_unit_lifetime = residual_lifetime(s, c, horizon);
-        Some(self.probability_alive(h) * (r + x) / (alpha + h.age) * per_unit_lifetime)
+        Some(self.probability_alive(h) * ((r + x) / (alpha + h.age) * per_unit_lifetime))
+    }
+
+    fn expected_purchases_if_alive_at(
+        &self,
+        horizons: &[f64],
+        frequency: u32,
+        age: f64,
+    ) -> Vec<Option<f64>> {
+        let Self { r, alpha, s, beta } = *self;
+        let x = f64::from(frequency);
+        horizons
+            .iter()
+            .map(|&t| {
+                if t <= 0.0 {
+                    return Some(0.0);
+                }
+                Some((r + x) / (alpha + age) * residual_lifetime(s, beta + age, t))
+            })
+            .collect()
     }
 
     fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {

@@ -30,6 +30,18 @@ pub trait PurchaseProcess: Sync {
             .collect()
     }
 
+    /// E\[purchases in each of `horizons`\] of a customer who is still active, with `frequency`
+    /// repeat purchases and age `age`: in all three models the future of an active customer
+    /// depends on x and T alone (not on t_x), and [`expected_purchases_at`](Self::expected_purchases_at)
+    /// is [`probability_alive`](Self::probability_alive) times this, to the bit. Customers who
+    /// share (x, T) share it: [`forecast`](super::forecast) computes it once per distinct pair.
+    fn expected_purchases_if_alive_at(
+        &self,
+        horizons: &[f64],
+        frequency: u32,
+        age: f64,
+    ) -> Vec<Option<f64>>;
+
     /// P(no purchase in the next `horizon`), given the history. The default holds for the
     /// models where an active customer can leave only at a purchase (BG/NBD, MBG/NBD): a
     /// customer who has left buys nothing, an active one buys nothing with the gamma–Poisson
