@@ -18,7 +18,7 @@ pub fn run(args: &DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
         spinner.say(&step_message(step, what, lang));
     });
     spinner.done();
-    let demo = demo?;
+    let (demo, migration) = demo?;
     let mut out = std::io::stdout().lock();
     write!(
         out,
@@ -34,6 +34,11 @@ pub fn run(args: &DemoArgs, lang: Lang) -> anyhow::Result<Outcome> {
         out,
         "{}",
         kehu_report::render_run_summary(&summary_of(&demo, lang), lang)
+    )?;
+    write!(
+        out,
+        "\n{}",
+        crate::diff_cmd::render(&migration, "value_tier", &args.out.join("migration"), lang)
     )?;
     writeln!(out, "\n{}", lang.pick("Files:", "结果文件："))?;
     for path in &demo.outputs {

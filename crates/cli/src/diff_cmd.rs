@@ -42,7 +42,7 @@ pub fn run(args: &DiffArgs, lang: Lang) -> anyhow::Result<Outcome> {
 }
 
 /// Writes `dir/report.html` again from the run directory (with its migration, if any).
-pub(crate) fn rewrite_report(dir: &Path, lang: Lang) -> anyhow::Result<()> {
+fn rewrite_report(dir: &Path, lang: Lang) -> anyhow::Result<()> {
     let snapshot = Snapshot::read(dir)?;
     std::fs::write(
         dir.join("report.html"),
@@ -52,7 +52,7 @@ pub(crate) fn rewrite_report(dir: &Path, lang: Lang) -> anyhow::Result<()> {
 }
 
 /// Reads both snapshots, diffs them and writes the tables into `out`.
-pub(crate) fn compare_runs(
+fn compare_runs(
     from: &Path,
     to: &Path,
     alerts: &[String],

@@ -78,44 +78,25 @@ fn compare_with(
     quiet: bool,
     lang: Lang,
 ) -> anyhow::Result<Outcome> {
-    if date >= result.as_of {
-        return Err(usage_error(format!(
-            "--compare-as-of {date}: give a date before this run's as-of date {}",
-            result.as_of
-        )));
-    }
-    let previous_dir = result.out_dir.join("previous");
-    let previous = RunRequest {
-        as_of: Some(date),
-        out_dir: Some(previous_dir.clone()),
-        ..request.clone()
-    };
     let spinner = Spinner::new(quiet);
-    let earlier = kehu_pipeline::run(&previous, |step, what| {
+    let report = kehu_pipeline::compare_as_of(request, result, date, |step, what| {
         spinner.say(&step_message(step, what, lang));
     });
     spinner.done();
-    if let Err(outcome) = settle(earlier, lang)? {
-        return Ok(outcome);
-    }
-    let out = result.out_dir.join("migration");
-    let alerts: Vec<String> = kehu_pipeline::DEFAULT_ALERTS
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
-    let report = match settle(
-        crate::diff_cmd::compare_runs(&previous_dir, &result.out_dir, &alerts, &out, lang),
-        lang,
-    )? {
+    let report = match settle(report, lang)? {
         Ok(report) => report,
         Err(outcome) => return Ok(outcome),
     };
     write!(
         std::io::stdout().lock(),
         "\n{}",
-        crate::diff_cmd::render(&report, "value_tier", &out, lang)
+        crate::diff_cmd::render(
+            &report,
+            "value_tier",
+            &result.out_dir.join("migration"),
+            lang
+        )
     )?;
-    crate::diff_cmd::rewrite_report(&result.out_dir, lang)?;
     Ok(Outcome::Success)
 }
 

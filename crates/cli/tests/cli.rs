@@ -305,6 +305,8 @@ fn migration_between_two_dates_is_golden() {
         out.to_str().expect("utf8"),
         "--compare-as-of",
         "2024-07-01",
+        "--format",
+        "xlsx",
         "--quiet",
     ]);
     let run = kehu(&args);
@@ -321,6 +323,31 @@ fn migration_between_two_dates_is_golden() {
         "migration_small_value_tier",
         std::fs::read_to_string(out.join("migration/value_tier.csv")).expect("table")
     );
+    // The later run's workbook carries the migration: every scheme's moves, whose cells for
+    // one scheme add up to every customer of either snapshot.
+    use calamine::{Data, DataType, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(out.join("customers.xlsx")).expect("workbook");
+    let names = book.sheet_names();
+    assert_eq!(
+        names[names.len() - 3..],
+        ["migration_summary", "migration", "migration_alerts"]
+    );
+    let diff: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("migration/diff.json")).expect("diff.json"),
+    )
+    .expect("json");
+    let everyone = ["common", "new", "lost"]
+        .iter()
+        .map(|k| diff[k].as_f64().expect("a count"))
+        .sum::<f64>();
+    let moves = book.worksheet_range("migration").expect("sheet");
+    let tier_cells: f64 = moves
+        .rows()
+        .skip(1)
+        .filter(|row| row[0] == Data::String("value_tier".into()))
+        .map(|row| row[3].as_f64().expect("customers"))
+        .sum();
+    assert_eq!(tier_cells, everyone);
 }
 
 #[test]

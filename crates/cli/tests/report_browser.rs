@@ -76,10 +76,11 @@ fn the_demo_report_renders_offline_in_both_languages() {
     let artifacts = artifacts();
     for lang in ["en", "zh"] {
         let out = dir.path().join(lang);
+        // The demo: the bundled data, with the migration since a quarter before.
         let run = Command::new(env!("CARGO_BIN_EXE_kehu"))
-            .args(["--lang", lang, "run"])
-            .arg(repo().join("data/online_retail.csv.gz"))
-            .args(["--out", out.to_str().expect("utf8"), "--quiet"])
+            .args(["--lang", lang, "demo", "--data"])
+            .arg(repo().join("data"))
+            .args(["--out", out.to_str().expect("utf8")])
             .output()
             .expect("kehu runs");
         assert_eq!(
@@ -161,6 +162,7 @@ fn the_demo_report_renders_offline_in_both_languages() {
             "value",
             "rfm",
             "schemes",
+            "migration",
             "learned",
             "predictions",
             "playbook",

@@ -9,6 +9,7 @@ mod backtest;
 mod check;
 mod cluster_names;
 mod clustering;
+mod compare_as_of;
 mod comparison;
 pub mod config;
 mod demo;
@@ -28,6 +29,7 @@ mod segments;
 mod snapshot;
 mod table;
 mod tree_rules;
+mod workbook;
 mod xlsx_output;
 
 pub use backtest::{
@@ -36,6 +38,7 @@ pub use backtest::{
 };
 pub use check::{CheckRun, check_files};
 pub use clustering::{ClusterProfile, ClusterReport, KChoiceReport, KMeansReport, WardReport};
+pub use compare_as_of::compare_as_of;
 pub use comparison::{Comparison, compare, compare_run};
 pub use demo::{bundled_data_dir, run_demo};
 pub use error::PipelineError;
@@ -52,3 +55,4 @@ pub use schemes::SchemeOutcome;
 pub use segments::{SegmentRow, segments_csv};
 pub use snapshot::Snapshot;
 pub use tree_rules::{CrossValidationScores, RuleText, TestScores, TreeReport, rules_toml};
+pub use workbook::write_customers_workbook;

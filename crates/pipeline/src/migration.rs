@@ -312,6 +312,20 @@ fn alerts(
 }
 
 impl Migration {
+    /// Customers only in the second run (the `new` row).
+    pub fn new_customers(&self) -> u64 {
+        (0..self.columns.len())
+            .map(|c| self.count(self.rows.len() - 1, c))
+            .sum()
+    }
+
+    /// Customers only in the first run (the `lost` column).
+    pub fn lost_customers(&self) -> u64 {
+        (0..self.rows.len())
+            .map(|r| self.count(r, self.columns.len() - 1))
+            .sum()
+    }
+
     pub fn count(&self, row: usize, column: usize) -> u64 {
         self.customers[row * self.columns.len() + column]
     }
@@ -345,23 +359,41 @@ impl Migration {
     }
 }
 
-/// The sheets of `migration.xlsx`.
-fn workbook_sheets(report: &DiffReport, lang: Lang) -> Vec<(String, Table)> {
-    let header = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
-    let count = |n: u64| Cell::number(n as f64);
+/// A migration table's header.
+fn header(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+/// Per scheme: stayed, upgraded, downgraded, changed, new, lost.
+fn summary_table(report: &DiffReport) -> Table {
     let mut summary = Table {
-        header: header(&["scheme", "stayed", "upgraded", "downgraded", "changed"]),
+        header: header(&[
+            "scheme",
+            "stayed",
+            "upgraded",
+            "downgraded",
+            "changed",
+            "new",
+            "lost",
+        ]),
         rows: Vec::new(),
     };
     for m in &report.migrations {
         summary.rows.push(vec![
             Cell::text(&m.scheme),
-            count(m.stayed),
-            count(m.upgraded),
-            count(m.downgraded),
-            count(m.changed),
+            Cell::Count(m.stayed),
+            Cell::Count(m.upgraded),
+            Cell::Count(m.downgraded),
+            Cell::Count(m.changed),
+            Cell::Count(m.new_customers()),
+            Cell::Count(m.lost_customers()),
         ]);
     }
+    summary
+}
+
+/// The valuable customers who moved down, with their actions.
+fn alerts_table(report: &DiffReport, lang: Lang) -> Table {
     let mut alerts = Table {
         header: header(&[
             "customer_id",
@@ -371,6 +403,7 @@ fn workbook_sheets(report: &DiffReport, lang: Lang) -> Vec<(String, Table)> {
             "revenue_before",
             "revenue_now",
             "primary_action",
+            "actions",
         ]),
         rows: Vec::new(),
     };
@@ -383,40 +416,76 @@ fn workbook_sheets(report: &DiffReport, lang: Lang) -> Vec<(String, Table)> {
             Cell::Money(a.revenue_before),
             a.revenue_now.map_or(Cell::Empty, Cell::Money),
             Cell::text(a.primary_action.as_deref().unwrap_or_default()),
+            Cell::text(a.actions.as_deref().unwrap_or_default()),
         ]);
     }
-    let mut sheets = vec![
-        ("summary".to_string(), summary),
-        ("alerts".to_string(), alerts),
-    ];
-    for m in &report.migrations {
-        let name = |l: &(String, String, String)| {
-            if lang == Lang::Zh {
-                l.2.clone()
-            } else {
-                l.1.clone()
-            }
-        };
-        let mut table = Table {
-            header: header(&["from", "to", "customers", "revenue"]),
-            rows: Vec::new(),
-        };
+    alerts
+}
+
+/// The non-empty cells of the schemes' matrices as rows (from, to, customers, revenue),
+/// preceded by the scheme when `with_scheme`.
+fn flows_table<'a>(
+    migrations: impl IntoIterator<Item = &'a Migration>,
+    with_scheme: bool,
+    lang: Lang,
+) -> Table {
+    let mut names = vec!["from", "to", "customers", "revenue"];
+    if with_scheme {
+        names.insert(0, "scheme");
+    }
+    let mut table = Table {
+        header: header(&names),
+        rows: Vec::new(),
+    };
+    let name = |l: &(String, String, String)| lang.pick(&l.1, &l.2).to_string();
+    for m in migrations {
         for (r, row) in m.rows.iter().enumerate() {
             for (c, column) in m.columns.iter().enumerate() {
                 let n = m.count(r, c);
-                if n > 0 {
-                    table.rows.push(vec![
-                        Cell::text(name(row)),
-                        Cell::text(name(column)),
-                        count(n),
-                        Cell::Money(m.revenue[r * m.columns.len() + c]),
-                    ]);
+                if n == 0 {
+                    continue;
                 }
+                let mut cells = Vec::with_capacity(5);
+                if with_scheme {
+                    cells.push(Cell::text(&m.scheme));
+                }
+                cells.extend([
+                    Cell::text(name(row)),
+                    Cell::text(name(column)),
+                    Cell::Count(n),
+                    Cell::Money(m.revenue[r * m.columns.len() + c]),
+                ]);
+                table.rows.push(cells);
             }
         }
-        sheets.push((m.scheme.clone(), table));
+    }
+    table
+}
+
+/// The sheets of `migration.xlsx`: summary, alerts, then one per scheme.
+fn workbook_sheets(report: &DiffReport, lang: Lang) -> Vec<(String, Table)> {
+    let mut sheets = vec![
+        ("summary".to_string(), summary_table(report)),
+        ("alerts".to_string(), alerts_table(report, lang)),
+    ];
+    for m in &report.migrations {
+        sheets.push((m.scheme.clone(), flows_table([m], false, lang)));
     }
     sheets
+}
+
+/// The migration as sheets of `customers.xlsx` (after `kehu run --compare-as-of`):
+/// `migration_summary`, `migration` (every scheme's moves, one row per pair of labels, with
+/// the scheme) and `migration_alerts`.
+pub(crate) fn customer_workbook_sheets(report: &DiffReport, lang: Lang) -> Vec<(String, Table)> {
+    vec![
+        ("migration_summary".to_string(), summary_table(report)),
+        (
+            "migration".to_string(),
+            flows_table(&report.migrations, true, lang),
+        ),
+        ("migration_alerts".to_string(), alerts_table(report, lang)),
+    ]
 }
 
 /// Writes the diff into `dir`: `summary.csv`, `<scheme>.csv` per scheme, `alerts.csv`,
@@ -442,15 +511,15 @@ pub fn write_diff(
     };
     let mut summary = String::from("scheme,stayed,upgraded,downgraded,changed,new,lost\n");
     for m in &report.migrations {
-        let new: u64 = (0..m.columns.len())
-            .map(|c| m.count(m.rows.len() - 1, c))
-            .sum();
-        let lost: u64 = (0..m.rows.len())
-            .map(|r| m.count(r, m.columns.len() - 1))
-            .sum();
         summary.push_str(&format!(
-            "{},{},{},{},{},{new},{lost}\n",
-            m.scheme, m.stayed, m.upgraded, m.downgraded, m.changed
+            "{},{},{},{},{},{},{}\n",
+            m.scheme,
+            m.stayed,
+            m.upgraded,
+            m.downgraded,
+            m.changed,
+            m.new_customers(),
+            m.lost_customers()
         ));
         write(format!("{}.csv", m.scheme), m.to_csv(lang))?;
     }

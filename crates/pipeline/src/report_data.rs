@@ -12,6 +12,10 @@ use std::collections::HashMap;
 /// Bins of the CLV and P(alive) histograms.
 const BINS: usize = 20;
 
+/// The schemes whose migration the report draws, in this order, when the runs have them:
+/// the ordered tiers, the Chinese 8 classes, the named RFM segments and the lifecycle.
+const MIGRATION_SCHEMES: &[&str] = &["value_tier", "clv_tier", "rfm8", "rfm_segment", "lifecycle"];
+
 /// The report of a run directory (`kehu report RUN`), with the migration since the earlier
 /// snapshot when the directory holds one (`migration/diff.json`, from `kehu diff` or
 /// `kehu run --compare-as-of`).
@@ -20,9 +24,15 @@ pub fn report_of_run(snapshot: &Snapshot, lang: Lang) -> String {
     let diff: Option<Value> = std::fs::read_to_string(snapshot.dir.join("migration/diff.json"))
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok());
-    data.migration = diff
+    data.migrations = diff
         .as_ref()
-        .and_then(|d| migration_block(d, "value_tier", lang));
+        .map(|d| {
+            MIGRATION_SCHEMES
+                .iter()
+                .filter_map(|scheme| migration_block(d, scheme, lang))
+                .collect()
+        })
+        .unwrap_or_default();
     kehu_report::render_html(&data, lang)
 }
 
@@ -74,6 +84,8 @@ fn migration_block(diff: &Value, scheme: &str, lang: Lang) -> Option<MigrationBl
             count(&diff["new"]),
             count(&diff["lost"]),
         ),
+        ordered: m["ordered"].as_bool().unwrap_or(false),
+        changed: count(&m["changed"]),
     })
 }
 
@@ -297,7 +309,7 @@ pub(crate) fn report_data(record: &Value, frame: &FeatureFrame, lang: Lang) -> R
         lifecycle,
         nps_classes: nps_names(record, lang),
         nps_by_tier: nps_by_tier(record, frame, lang),
-        migration: None,
+        migrations: Vec::new(),
         tracking: tracking(&record["backtest_tracking"]),
         dendrogram,
         dendrogram_first: number(&ward["first_merge"]) as usize,

@@ -7,7 +7,6 @@ use crate::outputs::{write_batches_csv, write_batches_parquet};
 use crate::run::{RunRequest, RunResult};
 use crate::schemes::SchemeOutcome;
 use crate::segments::segments_csv;
-use crate::table::{Cell, Table};
 use kehu_domain::{Label, Note, SchemeInfo};
 use kehu_features::TimeUnit;
 use kehu_ingest::quarantine::write_quarantine_csv;
@@ -117,93 +116,6 @@ fn scheme_records(outcomes: &[SchemeOutcome]) -> Vec<SchemeRecord<'_>> {
         .collect()
 }
 
-/// The playbook as a sheet: each action, its audience and what to watch.
-fn playbook_table(result: &RunResult, lang: kehu_domain::Lang) -> Table {
-    let mut table = Table {
-        header: [
-            "action",
-            "name",
-            "priority",
-            "channel",
-            "offer",
-            "kpi",
-            "primary",
-            "recommended",
-            "listed",
-            "revenue",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: Vec::new(),
-    };
-    for a in result.playbook.iter().flat_map(|p| &p.actions) {
-        table.rows.push(vec![
-            Cell::text(&a.code),
-            Cell::text(lang.pick(&a.en, &a.zh)),
-            Cell::number(f64::from(a.priority)),
-            Cell::text(&a.channel),
-            Cell::text(lang.pick(&a.offer_en, &a.offer_zh)),
-            Cell::text(lang.pick(&a.kpi_en, &a.kpi_zh)),
-            Cell::number(a.primary as f64),
-            Cell::number(a.recommended as f64),
-            Cell::number(a.listed as f64),
-            Cell::Money(a.revenue),
-        ]);
-    }
-    table
-}
-
-/// Row accounting of every input and its quarantine reasons, as a sheet.
-fn quality_table(result: &RunResult, lang: kehu_domain::Lang) -> Table {
-    let mut table = Table {
-        header: [
-            "file",
-            "kind",
-            "format",
-            "encoding",
-            "rows_seen",
-            "accepted",
-            "quarantined",
-            "skipped_blank",
-            "reason",
-            "rows",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows: Vec::new(),
-    };
-    for import in &result.check.imports {
-        let r = &import.report;
-        let counts = [r.rows_seen, r.accepted, r.quarantined, r.skipped_blank]
-            .map(|n| Cell::number(n as f64));
-        let mut first = vec![
-            Cell::text(&r.file),
-            Cell::text(r.kind.name()),
-            Cell::text(r.format),
-            Cell::text(&r.encoding),
-        ];
-        first.extend(counts);
-        if r.quarantine_reasons.is_empty() {
-            first.extend([Cell::Empty, Cell::Empty]);
-            table.rows.push(first);
-            continue;
-        }
-        for (k, (reason, n)) in r.quarantine_reasons.iter().enumerate() {
-            let mut row = if k == 0 {
-                first.clone()
-            } else {
-                vec![Cell::Empty; 8]
-            };
-            row.extend([
-                Cell::text(format!("{} — {}", reason.code(), reason.describe(lang))),
-                Cell::number(*n as f64),
-            ]);
-            table.rows.push(row);
-        }
-    }
-    table
-}
-
 /// Writes the run directory; returns the files written.
 pub fn write_run(
     result: &RunResult,
@@ -228,13 +140,12 @@ pub fn write_run(
         outputs.push(csv);
     }
     if formats.iter().any(|f| f == "xlsx") {
-        let xlsx = dir.join("customers.xlsx");
-        let sheets = [
-            ("actions", playbook_table(result, req.lang)),
-            ("data_quality", quality_table(result, req.lang)),
-        ];
-        crate::xlsx_output::write_customers_xlsx(&xlsx, frame.batch(), &result.segments, &sheets)?;
-        outputs.push(xlsx);
+        outputs.push(crate::workbook::write_customers_workbook(
+            result,
+            frame.batch(),
+            req.lang,
+            None,
+        )?);
     }
 
     let segments = dir.join("segments.csv");

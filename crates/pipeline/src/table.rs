@@ -11,6 +11,10 @@ pub(crate) enum Cell {
     Text(String),
     /// A number shown with two decimals.
     Number(f64),
+    /// A whole count (customers, rows), shown with thousands separators in a sheet.
+    Count(u64),
+    /// A fraction shown as a percentage in a sheet (CSV keeps the fraction).
+    Share(f64),
     Money(Money),
     Empty,
 }
@@ -54,6 +58,8 @@ impl Table {
                 .map(|cell| match cell {
                     Cell::Text(t) => csv_text(t),
                     Cell::Number(v) => format!("{v:.2}"),
+                    Cell::Count(n) => n.to_string(),
+                    Cell::Share(v) => format!("{v:.4}"),
                     Cell::Money(m) => m.to_string(),
                     Cell::Empty => String::new(),
                 })

@@ -1,9 +1,9 @@
-//! `customers.xlsx`: the customer table, the segment table, the playbook and the data quality
-//! as sheets, with a frozen header, column widths and number formats. Text is always written as text, so a value that
+//! `customers.xlsx`: the customer table, the segments (all schemes, then one sheet per scheme),
+//! the playbook, the data quality and, after `--compare-as-of`, the migration as sheets, with a
+//! frozen header, a filter, column widths and number formats. Text is always written as text, so a value that
 //! looks like a formula can never run in a spreadsheet.
 
 use crate::error::PipelineError;
-use crate::segments::SegmentRow;
 use crate::table::{Cell, Table};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Decimal128Type, TimeUnit};
@@ -84,60 +84,11 @@ fn customers_sheet(sheet: &mut Worksheet, batch: &RecordBatch) -> Result<(), Xls
     Ok(())
 }
 
-fn segments_sheet(sheet: &mut Worksheet, rows: &[SegmentRow]) -> Result<(), XlsxError> {
-    sheet.set_name("segments")?;
-    header(
-        sheet,
-        &[
-            "scheme",
-            "label",
-            "name",
-            "customers",
-            "share",
-            "revenue",
-            "revenue_share",
-            "mean_recency_days",
-            "mean_orders",
-            "mean_revenue",
-            "mean_aov",
-        ],
-    )?;
-    let pct = Format::new().set_num_format("0.0%");
-    let money = Format::new().set_num_format("#,##0.00");
-    let decimal = Format::new().set_num_format("0.00");
-    for (i, s) in rows.iter().enumerate() {
-        let r = i as u32 + 1;
-        sheet.write_string(r, 0, &s.scheme)?;
-        sheet.write_string(r, 1, &s.label)?;
-        sheet.write_string(r, 2, &s.name)?;
-        sheet.write_number(r, 3, s.customers as f64)?;
-        sheet.write_number_with_format(r, 4, s.share, &pct)?;
-        sheet.write_number_with_format(r, 5, s.revenue.to_f64(), &money)?;
-        sheet.write_number_with_format(r, 6, s.revenue_share, &pct)?;
-        for (c, v) in [
-            s.mean_recency_days,
-            s.mean_orders,
-            s.mean_revenue,
-            s.mean_aov,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if let Some(v) = v {
-                sheet.write_number_with_format(r, 7 + c as u16, v, &decimal)?;
-            }
-        }
-    }
-    sheet.set_column_width(2, 28)?;
-    Ok(())
-}
-
-/// Writes the workbook.
+/// Writes the workbook: the customer table, then the given tables one sheet each.
 pub fn write_customers_xlsx(
     path: &Path,
     batch: &RecordBatch,
-    segments: &[SegmentRow],
-    more: &[(&str, Table)],
+    sheets: &[(String, Table)],
 ) -> Result<(), PipelineError> {
     let encode = |e: XlsxError| PipelineError::Encode {
         path: path.into(),
@@ -145,28 +96,54 @@ pub fn write_customers_xlsx(
     };
     let mut book = Workbook::new();
     customers_sheet(book.add_worksheet(), batch).map_err(encode)?;
-    segments_sheet(book.add_worksheet(), segments).map_err(encode)?;
-    for (name, table) in more {
-        table_sheet(book.add_worksheet(), name, table).map_err(encode)?;
+    let mut used = vec!["customers".to_string()];
+    for (name, table) in sheets {
+        let name = sheet_name(name, &used);
+        used.push(name.to_lowercase());
+        table_sheet(book.add_worksheet(), &name, table).map_err(encode)?;
     }
     book.save(path).map_err(encode)?;
     Ok(())
 }
 
-/// One sheet of a [`Table`]: bold frozen header, numbers and money as numbers, text as text.
-fn table_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), XlsxError> {
-    // Excel sheet names: at most 31 characters, none of []:*?/\.
-    let name: String = name
+/// A valid sheet name for `wanted`, distinct (as Excel compares them, ignoring case) from
+/// the names in `used` (lower case): at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(wanted: &str, used: &[String]) -> String {
+    let clean: String = wanted
         .chars()
         .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
         .collect();
-    sheet.set_name(&name)?;
+    let clean = if clean.is_empty() {
+        "sheet".to_string()
+    } else {
+        clean
+    };
+    (1..)
+        .map(|k| {
+            let suffix = if k == 1 {
+                String::new()
+            } else {
+                format!("~{k}")
+            };
+            let keep = 31 - suffix.chars().count();
+            format!("{}{suffix}", clean.chars().take(keep).collect::<String>())
+        })
+        .find(|name| !used.contains(&name.to_lowercase()))
+        .unwrap_or_default()
+}
+
+/// One sheet of a [`Table`]: bold frozen header with a filter, columns as wide as their
+/// content, numbers, counts, shares and money as numbers, text as text.
+fn table_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
     let names: Vec<&str> = table.header.iter().map(String::as_str).collect();
     header(sheet, &names)?;
     let money = Format::new().set_num_format("#,##0.00");
     let decimal = Format::new().set_num_format("0.00");
-    for (i, row) in table.rows.iter().take(MAX_ROWS - 1).enumerate() {
+    let count = Format::new().set_num_format("#,##0");
+    let pct = Format::new().set_num_format("0.0%");
+    let rows = table.rows.len().min(MAX_ROWS - 1);
+    for (i, row) in table.rows.iter().take(rows).enumerate() {
         let r = i as u32 + 1;
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
@@ -177,12 +154,42 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), X
                 Cell::Number(v) => {
                     sheet.write_number_with_format(r, c, *v, &decimal)?;
                 }
+                Cell::Count(n) => {
+                    sheet.write_number_with_format(r, c, *n as f64, &count)?;
+                }
+                Cell::Share(v) => {
+                    sheet.write_number_with_format(r, c, *v, &pct)?;
+                }
                 Cell::Money(m) => {
                     sheet.write_number_with_format(r, c, m.to_f64(), &money)?;
                 }
                 Cell::Empty => {}
             }
         }
+    }
+    // Widths from the header and the first rows' text (CJK characters count double).
+    for c in 0..table.header.len() {
+        let width = |text: &str| -> usize {
+            text.chars()
+                .map(|ch| if ch as u32 >= 0x2E80 { 2 } else { 1 })
+                .sum()
+        };
+        let widest = table
+            .rows
+            .iter()
+            .take(200)
+            .filter_map(|row| match row.get(c) {
+                Some(Cell::Text(t)) => Some(width(t)),
+                Some(Cell::Money(m)) => Some(m.to_string().len() + 2),
+                _ => None,
+            })
+            .chain(std::iter::once(width(&table.header[c])))
+            .max()
+            .unwrap_or(0);
+        sheet.set_column_width(c as u16, (widest as f64 + 2.0).clamp(10.0, 60.0))?;
+    }
+    if rows > 0 && !table.header.is_empty() {
+        sheet.autofilter(0, 0, rows as u32, table.header.len() as u16 - 1)?;
     }
     Ok(())
 }
@@ -198,7 +205,7 @@ pub(crate) fn write_table_xlsx(
         message: e.to_string(),
     };
     let mut book = Workbook::new();
-    table_sheet(book.add_worksheet(), sheet, table).map_err(encode)?;
+    table_sheet(book.add_worksheet(), &sheet_name(sheet, &[]), table).map_err(encode)?;
     book.save(path).map_err(encode)?;
     Ok(())
 }
@@ -213,8 +220,11 @@ pub(crate) fn write_tables_xlsx(
         message: e.to_string(),
     };
     let mut book = Workbook::new();
+    let mut used = Vec::new();
     for (name, table) in sheets {
-        table_sheet(book.add_worksheet(), name, table).map_err(encode)?;
+        let name = sheet_name(name, &used);
+        used.push(name.to_lowercase());
+        table_sheet(book.add_worksheet(), &name, table).map_err(encode)?;
     }
     book.save(path).map_err(encode)?;
     Ok(())

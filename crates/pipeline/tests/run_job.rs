@@ -328,9 +328,43 @@ fn the_workbook_has_a_sheet_per_table_and_the_action_lists_their_own() {
     req.formats = vec!["xlsx".into()];
     let result = run(&req, |_, _| {}).expect("run succeeds");
     let mut book: Xlsx<_> = open_workbook(dir.path().join("customers.xlsx")).expect("workbook");
+    // customers, segments, one sheet per scheme, actions, data_quality.
+    let mut schemes: Vec<&str> = result.segments.iter().map(|s| s.scheme.as_str()).collect();
+    schemes.dedup();
+    let mut expected = vec!["customers".to_string(), "segments".to_string()];
+    expected.extend(schemes.iter().map(|s| format!("seg_{s}")));
+    expected.extend(["actions".to_string(), "data_quality".to_string()]);
+    assert_eq!(book.sheet_names(), expected);
+    // A scheme's sheet: its labels, then a total line that adds up to every customer.
+    let tiers = book.worksheet_range("seg_value_tier").expect("tier sheet");
+    let labels = result
+        .segments
+        .iter()
+        .filter(|s| s.scheme == "value_tier")
+        .count();
+    assert_eq!(tiers.height(), labels + 2);
+    let total_customers: u64 = result
+        .segments
+        .iter()
+        .filter(|s| s.scheme == "value_tier")
+        .map(|s| s.customers)
+        .sum();
     assert_eq!(
-        book.sheet_names(),
-        ["customers", "segments", "actions", "data_quality"]
+        tiers.get((labels + 1, 2)).map(|c| c.to_string()),
+        Some(total_customers.to_string())
+    );
+    // The actions aimed at the high tier are named on its line.
+    let high = (1..=labels)
+        .find(|&r| tiers.get((r, 0)).map(|c| c.to_string()) == Some("high".into()))
+        .expect("a high line");
+    let actions_column = tiers.width() - 1;
+    assert!(
+        !tiers
+            .get((high, actions_column))
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+            .is_empty(),
+        "the high tier has actions"
     );
     let actions = book.worksheet_range("actions").expect("actions sheet");
     let playbook = result.playbook.as_ref().expect("playbook");

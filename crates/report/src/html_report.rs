@@ -61,9 +61,9 @@ pub struct ReportData {
     /// class among the tier's customers who answered).
     pub nps_classes: Vec<String>,
     pub nps_by_tier: Vec<(String, Vec<f64>)>,
-    /// Migration since an earlier snapshot, when the run has one: (scheme title, from as-of,
-    /// rows: (from label, to label, customers)), per scheme shown.
-    pub migration: Option<MigrationBlock>,
+    /// Migration since an earlier snapshot, when the run has one, per scheme shown (value
+    /// tiers first).
+    pub migrations: Vec<MigrationBlock>,
     /// The holdout tracking of the chosen model, when `model = "auto"` ran a backtest: the
     /// model, the calibration end, and (day after it, actual, predicted cumulative purchases).
     pub tracking: Option<TrackingCurve>,
@@ -87,6 +87,9 @@ pub struct MigrationBlock {
     pub flows: Vec<(usize, usize, u64)>,
     /// Stayed, upgraded, downgraded, new, lost.
     pub counts: (u64, u64, u64, u64, u64),
+    /// Whether the labels are ordered best first (else moves are only counted as `changed`).
+    pub ordered: bool,
+    pub changed: u64,
 }
 
 /// One scheme's labels: (name, customers, share of customers, share of revenue).
@@ -96,6 +99,60 @@ pub struct SchemeBlock {
     pub title: String,
     pub labels: Vec<(String, u64, f64, f64)>,
     pub notes: Vec<String>,
+}
+
+/// One scheme's flows between the snapshots, with the counts in the line under it.
+fn migration_figure(m: &MigrationBlock, as_of: &str, lang: Lang) -> String {
+    let t = |en: &'static str, zh: &'static str| lang.pick(en, zh);
+    figure(
+        &format!(
+            "{} · {} {} → {}",
+            m.title,
+            t("since", "自"),
+            m.from_as_of,
+            as_of
+        ),
+        &flows(&m.from_labels, &m.to_labels, &m.flows),
+        &how_to_read_moves(m, lang),
+    )
+}
+
+/// The line under a flow chart: how to read it, and the moves counted.
+fn how_to_read_moves(m: &MigrationBlock, lang: Lang) -> String {
+    let (stayed, up, down, new, lost) = m.counts;
+    let n = format_count;
+    match (lang, m.ordered) {
+        (Lang::Zh, true) => format!(
+            "读法：左为上期分层，右为本期分层，带宽为客户数。未变 {}，升级 {}，降级 {}，新增 {}，流失 {}。",
+            n(stayed),
+            n(up),
+            n(down),
+            n(new),
+            n(lost)
+        ),
+        (Lang::Zh, false) => format!(
+            "读法：左为上期分群，右为本期分群，带宽为客户数。未变 {}，变动 {}，新增 {}，流失 {}。",
+            n(stayed),
+            n(m.changed),
+            n(new),
+            n(lost)
+        ),
+        (Lang::En, true) => format!(
+            "How to read: segments before on the left, now on the right, band width = customers. Stayed {}, upgraded {}, downgraded {}, new {}, lost {}.",
+            n(stayed),
+            n(up),
+            n(down),
+            n(new),
+            n(lost)
+        ),
+        (Lang::En, false) => format!(
+            "How to read: segments before on the left, now on the right, band width = customers. Stayed {}, moved {}, new {}, lost {}.",
+            n(stayed),
+            n(m.changed),
+            n(new),
+            n(lost)
+        ),
+    }
 }
 
 /// Renders the page.
@@ -478,40 +535,17 @@ pub fn render_html(d: &ReportData, lang: Lang) -> String {
             )
         );
     }
-    // Migration since the earlier snapshot.
-    if let Some(m) = &d.migration {
+    // Migration since the earlier snapshot, one flow chart per scheme shown.
+    if !d.migrations.is_empty() {
+        let charts: String = d
+            .migrations
+            .iter()
+            .map(|m| migration_figure(m, &d.as_of, lang))
+            .collect();
         let _ = write!(
             body,
-            r##"<section id="migration"><h2>{}</h2>{}</section>"##,
+            r##"<section id="migration"><h2>{}</h2>{charts}</section>"##,
             t("Migration", "客户迁移"),
-            figure(
-                &format!(
-                    "{} · {} {} → {}",
-                    m.title,
-                    t("since", "自"),
-                    m.from_as_of,
-                    d.as_of
-                ),
-                &flows(&m.from_labels, &m.to_labels, &m.flows),
-                &match lang {
-                    Lang::Zh => format!(
-                        "读法：左为上期分层，右为本期分层，带宽为客户数。未变 {}，升级 {}，降级 {}，新增 {}，流失 {}。",
-                        format_count(m.counts.0),
-                        format_count(m.counts.1),
-                        format_count(m.counts.2),
-                        format_count(m.counts.3),
-                        format_count(m.counts.4)
-                    ),
-                    Lang::En => format!(
-                        "How to read: segments before on the left, now on the right, band width = customers. Stayed {}, upgraded {}, downgraded {}, new {}, lost {}.",
-                        format_count(m.counts.0),
-                        format_count(m.counts.1),
-                        format_count(m.counts.2),
-                        format_count(m.counts.3),
-                        format_count(m.counts.4)
-                    ),
-                },
-            )
         );
     }
     // Predictions.
@@ -717,14 +751,16 @@ mod tests {
             dendrogram_cut: 1.5,
             nps_classes: vec!["Promoter".into(), "Passive".into(), "Detractor".into()],
             nps_by_tier: vec![("High".into(), vec![0.5, 0.3, 0.2])],
-            migration: Some(MigrationBlock {
+            migrations: vec![MigrationBlock {
                 title: "Value tier".into(),
                 from_as_of: "2024-09-30".into(),
                 from_labels: vec!["High".into(), "Low".into()],
                 to_labels: vec!["High".into(), "Low".into()],
                 flows: vec![(0, 0, 5), (0, 1, 2), (1, 1, 9)],
                 counts: (14, 0, 2, 0, 0),
-            }),
+                ordered: true,
+                changed: 0,
+            }],
             tracking: Some((
                 "BG/NBD".into(),
                 "2024-10-01".into(),

@@ -446,10 +446,29 @@ pub fn dendrogram(
     svg
 }
 
+/// Label positions as near their `centres` (ascending) as can be with at least `min_gap`
+/// between neighbours, inside `top..=bottom`: pushed down from the top, then back up from the
+/// bottom where they ran past it.
+fn spread(centres: &[f64], min_gap: f64, top: f64, bottom: f64) -> Vec<f64> {
+    let mut at: Vec<f64> = Vec::with_capacity(centres.len());
+    for &c in centres {
+        let floor = at.last().map_or(top, |&prev| prev + min_gap);
+        at.push(c.max(floor));
+    }
+    let mut ceiling = bottom;
+    for y in at.iter_mut().rev() {
+        *y = y.min(ceiling);
+        ceiling = *y - min_gap;
+    }
+    at
+}
+
 /// Flows between two sets of labels (a two-column Sankey): nodes stacked on each side, height in
 /// proportion to customers, one band per non-empty (from, to) pair.
 pub fn flows(from: &[String], to: &[String], links: &[(usize, usize, u64)]) -> String {
-    let (width, height, node_w, gap) = (720.0, 360.0, 14.0, 8.0);
+    // Taller when there are many segments, so each label has a line of its own.
+    let most = from.len().max(to.len()) as f64;
+    let (width, height, node_w, gap) = (720.0, (16.0 * most + 40.0).max(360.0), 14.0, 8.0);
     let (x_left, x_right) = (170.0, width - 170.0);
     let total: u64 = links.iter().map(|l| l.2).sum();
     let mut svg = format!(
@@ -488,7 +507,7 @@ pub fn flows(from: &[String], to: &[String], links: &[(usize, usize, u64)]) -> S
     let (kl, kr) = (scale(&left_sizes), scale(&right_sizes));
     let (left_y, right_y) = (starts(&left_sizes, kl), starts(&right_sizes, kr));
     let (mut left_used, mut right_used) = (vec![0.0; from.len()], vec![0.0; to.len()]);
-    for (k, &(a, b, n)) in links.iter().enumerate() {
+    for &(a, b, n) in links {
         if n == 0 {
             continue;
         }
@@ -509,7 +528,6 @@ pub fn flows(from: &[String], to: &[String], links: &[(usize, usize, u64)]) -> S
             escape(&from[a]),
             escape(&to[b])
         );
-        let _ = k;
     }
     for (sizes, ys, k, x, names, anchor, tx) in [
         (&left_sizes, &left_y, kl, x_left, from, "end", x_left - 6.0),
@@ -523,15 +541,22 @@ pub fn flows(from: &[String], to: &[String], links: &[(usize, usize, u64)]) -> S
             x_right + node_w + 6.0,
         ),
     ] {
-        for (i, &size) in sizes.iter().enumerate().filter(|(_, s)| **s > 0) {
-            let h = size as f64 * k;
+        let shown: Vec<usize> = (0..sizes.len()).filter(|&i| sizes[i] > 0).collect();
+        let centres: Vec<f64> = shown
+            .iter()
+            .map(|&i| ys[i] + sizes[i] as f64 * k / 2.0)
+            .collect();
+        let label_y = spread(&centres, 14.0, 8.0, height - 4.0);
+        for (&i, ly) in shown.iter().zip(label_y) {
+            let h = sizes[i] as f64 * k;
             let _ = write!(
                 svg,
-                r##"<rect x="{x}" y="{:.1}" width="{node_w}" height="{h:.1}" fill="{}"/><text x="{tx}" y="{:.1}" class="label" text-anchor="{anchor}">{} ({size})</text>"##,
+                r##"<rect x="{x}" y="{:.1}" width="{node_w}" height="{h:.1}" fill="{}"/><text x="{tx}" y="{:.1}" class="label" text-anchor="{anchor}">{} ({})</text>"##,
                 ys[i],
                 PALETTE[i % PALETTE.len()],
-                ys[i] + h / 2.0 + 4.0,
-                escape(&names[i])
+                ly + 4.0,
+                escape(&names[i]),
+                crate::format_count(sizes[i])
             );
         }
     }
