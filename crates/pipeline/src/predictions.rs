@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use kehu_domain::Note;
 use kehu_models::btyd::{
     ClvHorizon, Fit, FitOptions, GammaGamma, ModelError, PurchaseProcess, RepeatHistory,
-    SpendHistory, customer_lifetime_value, fit_bg_nbd, fit_gamma_gamma, fit_mbg_nbd,
-    fit_pareto_nbd, spend_frequency_correlation,
+    SpendHistory, discounted_value, fit_bg_nbd, fit_gamma_gamma, fit_mbg_nbd, fit_pareto_nbd,
+    forecast, spend_frequency_correlation,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -396,27 +396,41 @@ pub fn predict(
         spend: Option<f64>,
         clv: Option<f64>,
     }
+    // The report's horizons, then the ends of the CLV's months: one `forecast` sums the ₂F₁
+    // series once per distinct (x, T) instead of once per customer (the same bits as
+    // `expected_purchases_at` and `customer_lifetime_value`, test
+    // `forecasts_are_the_bits_of_the_per_customer_methods`).
+    let forecast_horizons: Vec<f64> = horizons
+        .iter()
+        .copied()
+        .chain(clv_horizon.period_ends())
+        .collect();
+    let forecasts = forecast(m, &forecast_horizons, &summary.histories);
     let rows: Vec<Row> = summary
         .histories
         .par_iter()
         .zip(&summary.spends)
-        .map(|(h, zbar)| {
+        .enumerate()
+        .map(|(i, (h, zbar))| {
             let spend = gamma_gamma.as_ref().and_then(|(gg, _)| {
                 gg.expected_mean_spend(h.frequency, if zbar.is_nan() { 0.0 } else { *zbar })
             });
+            let alive = forecasts.probability_alive(i);
+            let mut expected = forecasts.expected_purchases(i);
             Row {
-                alive: m.probability_alive(h),
-                expected: m.expected_purchases_at(&horizons, h),
+                alive,
+                expected: expected.by_ref().take(horizons.len()).collect(),
                 quiet: horizons
                     .iter()
-                    .map(|t| m.probability_no_purchase(*t, h))
+                    .map(|t| m.probability_no_purchase_given_alive(*t, h, alive))
                     .collect(),
                 wait_days: m.median_wait_if_alive(h) * unit,
-                clv: spend.and_then(|s| customer_lifetime_value(m, h, s, &clv_horizon)),
+                clv: spend.and_then(|s| discounted_value(expected, s, clv_horizon.discount_rate)),
                 spend,
             }
         })
         .collect();
+    drop(forecasts);
 
     let n = frame.len();
     let spread = |pick: &dyn Fn(&Row) -> Option<f64>| -> Vec<Option<f64>> {

@@ -172,6 +172,12 @@ mod tests {
                         w.map(f64::to_bits),
                         model.expected_purchases(t, h).map(f64::to_bits)
                     );
+                    assert_eq!(
+                        model
+                            .probability_no_purchase_given_alive(t, h, f.probability_alive(i))
+                            .to_bits(),
+                        model.probability_no_purchase(t, h).to_bits()
+                    );
                 }
             }
         }

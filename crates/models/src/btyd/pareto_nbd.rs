@@ -207,8 +207,12 @@ impl PurchaseProcess for ParetoNbd {
             .collect()
     }
 
-    fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {
-        let alive = self.probability_alive(h);
+    fn probability_no_purchase_given_alive(
+        &self,
+        horizon: f64,
+        h: &RepeatHistory,
+        alive: f64,
+    ) -> f64 {
         if horizon <= 0.0 {
             return 1.0;
         }

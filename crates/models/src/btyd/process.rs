@@ -47,7 +47,19 @@ pub trait PurchaseProcess: Sync {
     /// customer who has left buys nothing, an active one buys nothing with the gamma–Poisson
     /// probability (rate/(rate+t))^shape of [`PurchaseProcess::rate_posterior`].
     fn probability_no_purchase(&self, horizon: f64, h: &RepeatHistory) -> f64 {
-        let alive = self.probability_alive(h);
+        self.probability_no_purchase_given_alive(horizon, h, self.probability_alive(h))
+    }
+
+    /// [`probability_no_purchase`](Self::probability_no_purchase) with the customer's
+    /// [`probability_alive`](Self::probability_alive) already at hand (e.g. from
+    /// [`forecast`](super::forecast)): the same bits without computing it again for every
+    /// horizon. Models override this one, not `probability_no_purchase`.
+    fn probability_no_purchase_given_alive(
+        &self,
+        horizon: f64,
+        h: &RepeatHistory,
+        alive: f64,
+    ) -> f64 {
         let (shape, rate) = self.rate_posterior(h);
         let quiet = (rate / (rate + horizon)).powf(shape);
         1.0 - alive + alive * quiet
