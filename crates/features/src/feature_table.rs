@@ -201,9 +201,14 @@ pub fn feature_table(
     engine: &FeatureEngine,
     options: &FeatureOptions,
 ) -> Result<Vec<RecordBatch>, FeatureError> {
+    let dates = QueryDates::new(options);
     engine.materialise(
         purchase_history::ORDERS_TABLE,
-        &purchase_history::orders_query(&QueryDates::new(options)),
+        &purchase_history::orders_query(&dates),
+    )?;
+    engine.materialise(
+        purchase_history::ORDER_PLACES_TABLE,
+        &purchase_history::order_places_query(&dates),
     )?;
     let query = feature_query(
         options,

@@ -41,6 +41,26 @@ FROM lines GROUP BY customer_id, order_id",
     )
 }
 
+/// The table of the distinct (customer, order, channel, region) of the purchase orders'
+/// lines, computed once per feature table (see [`order_places_query`]).
+pub(crate) const ORDER_PLACES_TABLE: &str = "kehu_order_places";
+
+/// The distinct channels and regions of each purchase order (net amount above zero), read by
+/// both `top_channel` and `top_region`: as a CTE the join of the lines with the orders ran
+/// once for each; materialised, it runs once and the two read a table of about one row per
+/// order.
+pub(crate) fn order_places_query(d: &QueryDates) -> String {
+    format!(
+        "WITH {lines}
+SELECT l.customer_id, l.order_id, l.channel, l.region
+FROM lines l
+JOIN {ORDERS_TABLE} o ON l.customer_id = o.customer_id AND l.order_id = o.order_id
+WHERE o.amount > 0 AND (l.channel IS NOT NULL OR l.region IS NOT NULL)
+GROUP BY l.customer_id, l.order_id, l.channel, l.region",
+        lines = lines_cte(d)
+    )
+}
+
 /// The common table expressions: `lines`, `orders` (read from [`ORDERS_TABLE`]), `purchases`
 /// (orders with a positive net amount), and one row per customer in each of `order_stats`,
 /// `line_stats`, `gap_stats`, `top_category`, `top_channel` and `top_region`.
@@ -111,11 +131,7 @@ top_category AS (
     ) ranked
     WHERE pos = 1
 ),
-purchase_lines AS (
-    SELECT l.customer_id, l.order_id, l.channel, l.region
-    FROM lines l
-    JOIN purchases p ON l.customer_id = p.customer_id AND l.order_id = p.order_id
-),
+purchase_lines AS (SELECT * FROM {ORDER_PLACES_TABLE}),
 top_channel AS ({top_channel}),
 top_region AS ({top_region})"#
     )
