@@ -58,7 +58,9 @@ pub struct Fit<M> {
     pub distinct_rows: usize,
     /// Iterations of the final optimisation.
     pub iterations: u64,
-    /// Largest |∂(mean ln L)/∂ ln θ| at the result.
+    /// Largest |∂(mean ln L)/∂ ln θ| at the result, or, where Newton's last step was taken
+    /// without evaluating (its predicted successor below 1e-8 in ln θ), at the point before
+    /// it: an upper bound.
     pub gradient_norm: f64,
     /// The gradient norm is below 1e-5.
     pub converged: bool,
@@ -243,8 +245,11 @@ struct Run<const N: usize> {
     cost: f64,
     iterations: u64,
     optimiser: &'static str,
-    /// ln L, gradient and Hessian at `theta` (Newton's runs).
-    curvature: Option<Curvature<N>>,
+    /// ln L at `theta` (Newton's runs).
+    log_likelihood: Option<f64>,
+    /// ln L, gradient and Hessian (Newton's runs) at the last point evaluated (ln θ): `theta`
+    /// or one step before it.
+    curvature: Option<(Curvature<N>, [f64; N])>,
 }
 
 fn optimise<M: LikelihoodModel<N>, const N: usize>(
@@ -256,10 +261,11 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
     if let Some(run) = newton::<M, N>(data, customers, start, max_iterations) {
         return Ok(Run {
             theta: run.theta.to_vec(),
-            cost: -run.at.value / customers,
+            cost: -run.log_likelihood / customers,
             iterations: run.iterations,
             optimiser: "Newton",
-            curvature: Some(run.at),
+            log_likelihood: Some(run.log_likelihood),
+            curvature: Some((run.at, run.evaluated)),
         });
     }
     quasi_newton::<M, N>(data, customers, start, max_iterations)
@@ -302,6 +308,7 @@ fn quasi_newton<M: LikelihoodModel<N>, const N: usize>(
                         cost: state.get_best_cost(),
                         iterations: state.get_iter(),
                         optimiser: "L-BFGS",
+                        log_likelihood: None,
                         curvature: None,
                     });
                 }
@@ -332,6 +339,7 @@ fn quasi_newton<M: LikelihoodModel<N>, const N: usize>(
             cost: state.get_best_cost(),
             iterations: state.get_iter(),
             optimiser: "Nelder-Mead",
+            log_likelihood: None,
             curvature: None,
         }),
         _ => Err(format!("{lbfgs_error}; Nelder-Mead found no finite point")),
@@ -387,9 +395,8 @@ where
     };
     let scaled: [f64; N] = Objective::<M, N>::natural(&best.theta);
     let (gradient_norm, information) = match &best.curvature {
-        Some(at) => {
-            let theta: [f64; N] = std::array::from_fn(|i| best.theta[i]);
-            let (gradient, _) = in_log_parameters(at, &theta, weight);
+        Some((at, theta)) => {
+            let (gradient, _) = in_log_parameters(at, theta, weight);
             (
                 gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs())),
                 Some(at.hessian.map(|row| row.map(|h| -h))),
@@ -416,7 +423,7 @@ where
             scaled[i]
         }
     });
-    let scaled_log_likelihood = best.curvature.map_or(-best.cost * weight, |at| at.value);
+    let scaled_log_likelihood = best.log_likelihood.unwrap_or(-best.cost * weight);
     let log_likelihood = M::unscaled_log_likelihood(scaled_log_likelihood, data, scale);
     Ok(Fit {
         model: M::from_parameters(parameters),
