@@ -26,17 +26,18 @@ pub(crate) const CTES: &str = r#"purchase_days AS (
     FROM lines GROUP BY customer_id, days_before
 ),
 occasions AS (
-    SELECT customer_id, days_before, amount,
-           row_number() OVER (PARTITION BY customer_id ORDER BY days_before DESC) AS k
+    SELECT customer_id, days_before, amount
     FROM purchase_days
     WHERE amount > 0 OR (amount = 0 AND smallest >= 0)
 ),
 btyd AS (
+    -- Repeat spend = all occasions less the first (the most days before as_of; one per day),
+    -- exact in decimals; a row_number window over the occasions cost a sort of all of them.
     SELECT customer_id,
            count(*) - 1 AS frequency,
            max(days_before) - min(days_before) AS t_x_days,
            max(days_before) - 1 AS t_days,
-           sum(amount) FILTER (WHERE k > 1) AS repeat_amount
+           sum(amount) - first_value(amount ORDER BY days_before DESC) AS repeat_amount
     FROM occasions GROUP BY customer_id
 )"#;
 
