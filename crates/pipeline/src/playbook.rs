@@ -15,6 +15,7 @@ use crate::table::{Cell, Table};
 use arrow::array::{ArrayRef, StringArray};
 use arrow::datatypes::{DataType, Field};
 use kehu_domain::{Labelling, Lang, Money, Note};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -310,7 +311,10 @@ pub(crate) fn action_lists(
         .unwrap_or_else(|| vec![f64::NAN; n]);
     let last_order = frame.text("last_order").unwrap_or_else(|| vec![None; n]);
     let done = done_labellings(outcomes);
+    // One list per action, built on all cores (at 1M customers the lists took 5 s in a row);
+    // `collect` keeps the actions' order.
     (0..report.actions.len())
+        .into_par_iter()
         .map(|rank| {
             let action_index = recommendations.order[rank];
             let spec = &c.actions[action_index];

@@ -424,6 +424,7 @@ pub fn classify(
 
     let labellings = done_labellings(&outcomes);
     let segments = segment_rows(&frame, &labellings, req.lang);
+    lap("playbook", &mut timings);
     let revenue = kehu_domain::Money::from_units(
         frame
             .money_units("revenue")
