@@ -103,9 +103,7 @@ pub fn fit_gamma_gamma(
 ) -> Result<Fit<GammaGamma>, ModelError> {
     validate_spends(spends)?;
     // Spends are divided by their mean so that every start is on the data's scale.
-    let mut data = SpendPatterns::new(spends, 1.0);
-    let scale = data.mean_spend();
-    data.rescale(scale);
+    let (data, scale) = SpendPatterns::scaled_by_mean(spends);
     maximise::<GammaGamma, 3>(&data, data.len(), spends.len(), scale, options)
 }
 

@@ -1,6 +1,9 @@
 //! The inputs of the customer-base models: one row per customer in the BTYD convention, and
 //! the table of distinct rows with counts that the likelihoods are summed over.
 
+use rayon::prelude::*;
+
+use super::distinct_rows::for_each_distinct;
 use super::error::ModelError;
 
 /// One customer's purchase history in a calibration period, in the BTYD convention
@@ -40,12 +43,30 @@ impl RepeatHistory {
             None
         }
     }
+
+    /// `problem().is_none()` without branches, for the fast pass over all rows: with the
+    /// times finite and not negative, "t_x > 0 when x > 0 and t_x = 0 when x = 0" is
+    /// (x = 0) = (t_x = 0).
+    fn is_valid(&self) -> bool {
+        let finite = self.recency.is_finite() & self.age.is_finite();
+        let not_negative = (self.recency >= 0.0) & (self.age >= 0.0);
+        let in_period = self.recency <= self.age * (1.0 + 1e-12);
+        let repeat_purchases_have_recency = (self.frequency == 0) == (self.recency == 0.0);
+        finite & not_negative & in_period & repeat_purchases_have_recency
+    }
 }
 
 /// Checks every history; the first bad one is an error naming its position.
+///
+/// A branch-free check of every row in parallel chunks first, and only if one fails the
+/// row-by-row check that names the first problem: 1M rows in ~3 ms where the row-by-row
+/// check alone took 11–17 ms (bench's 1M summary, 2-core machine under load).
 pub fn validate_histories(histories: &[RepeatHistory]) -> Result<(), ModelError> {
     if histories.is_empty() {
         return Err(ModelError::NoCustomers);
+    }
+    if all_rows(histories, RepeatHistory::is_valid) {
+        return Ok(());
     }
     for (index, h) in histories.iter().enumerate() {
         if let Some(reason) = h.problem() {
@@ -58,19 +79,11 @@ pub fn validate_histories(histories: &[RepeatHistory]) -> Result<(), ModelError>
     Ok(())
 }
 
-/// The distinct keys in sorted order with how often each occurs. Keys hold f64 bit patterns,
-/// which order like the values for the non-negative finite numbers validated here.
-fn sorted_counts<K: Ord + Copy>(keys: impl Iterator<Item = K>) -> Vec<(K, f64)> {
-    let mut keys: Vec<K> = keys.collect();
-    keys.sort_unstable();
-    let mut out: Vec<(K, f64)> = Vec::new();
-    for key in keys {
-        match out.last_mut() {
-            Some((last, count)) if *last == key => *count += 1.0,
-            _ => out.push((key, 1.0)),
-        }
-    }
-    out
+/// Whether `valid` holds for every row, in chunks without early exit inside a chunk (so the
+/// loop has no branches), the chunks in parallel.
+fn all_rows<T: Sync>(rows: &[T], valid: impl Fn(&T) -> bool + Sync) -> bool {
+    rows.par_chunks(4096)
+        .all(|chunk| chunk.iter().fold(true, |all, row| all & valid(row)))
 }
 
 /// Distinct (x, t_x, T) rows with how many customers share each, times divided by `scale`.
@@ -91,25 +104,32 @@ impl Patterns {
     /// Groups validated histories; the order of the rows is the sorted order of (x, t_x, T),
     /// so the result does not depend on the order of the input.
     pub fn new(histories: &[RepeatHistory], scale: f64) -> Self {
-        let rows = sorted_counts(
-            histories
-                .iter()
-                .map(|h| (h.frequency, h.recency.to_bits(), h.age.to_bits())),
-        );
+        // Capacity for every customer: pages never written are never touched.
+        let n = histories.len();
         let mut out = Self {
-            frequency: Vec::with_capacity(rows.len()),
-            recency: Vec::with_capacity(rows.len()),
-            age: Vec::with_capacity(rows.len()),
-            weight: Vec::with_capacity(rows.len()),
+            frequency: Vec::with_capacity(n),
+            recency: Vec::with_capacity(n),
+            age: Vec::with_capacity(n),
+            weight: Vec::with_capacity(n),
             max_frequency: 0,
         };
-        for ((x, recency, age), count) in rows {
-            out.frequency.push(x);
-            out.recency.push(f64::from_bits(recency) / scale);
-            out.age.push(f64::from_bits(age) / scale);
-            out.weight.push(count);
-            out.max_frequency = out.max_frequency.max(x);
-        }
+        // f64 bit patterns order like the values for the non-negative numbers validated here.
+        for_each_distinct(
+            n,
+            |i| {
+                let h = &histories[i];
+                [u64::from(h.frequency), h.recency.to_bits(), h.age.to_bits()]
+            },
+            |[x, recency, age], count| {
+                // x came from a u32.
+                let x = x as u32;
+                out.frequency.push(x);
+                out.recency.push(f64::from_bits(recency) / scale);
+                out.age.push(f64::from_bits(age) / scale);
+                out.weight.push(count);
+                out.max_frequency = out.max_frequency.max(x);
+            },
+        );
         out
     }
 
@@ -171,20 +191,44 @@ pub(crate) struct SpendPatterns {
 
 impl SpendPatterns {
     pub fn new(spends: &[SpendHistory], scale: f64) -> Self {
-        let rows = sorted_counts(spends.iter().map(|s| (s.frequency, s.mean_spend.to_bits())));
+        let mut out = Self::unscaled(spends);
+        out.rescale(scale);
+        out
+    }
+
+    /// The rows with z̄ divided by its weighted mean, and that mean: ln z̄ taken once, after.
+    pub fn scaled_by_mean(spends: &[SpendHistory]) -> (Self, f64) {
+        let mut out = Self::unscaled(spends);
+        let scale = out.mean_spend();
+        out.rescale(scale);
+        (out, scale)
+    }
+
+    /// The rows as given, without ln z̄.
+    fn unscaled(spends: &[SpendHistory]) -> Self {
+        let n = spends.len();
         let mut out = Self {
-            frequency: Vec::with_capacity(rows.len()),
-            mean_spend: Vec::with_capacity(rows.len()),
+            frequency: Vec::with_capacity(n),
+            mean_spend: Vec::with_capacity(n),
             ln_mean_spend: Vec::new(),
-            weight: Vec::with_capacity(rows.len()),
-            customers: spends.len() as f64,
+            weight: Vec::with_capacity(n),
+            customers: n as f64,
         };
-        for ((x, mean_spend), count) in rows {
-            out.frequency.push(x);
-            out.mean_spend.push(f64::from_bits(mean_spend) / scale);
-            out.weight.push(count);
-        }
-        out.ln_mean_spend = out.mean_spend.iter().map(|z| z.ln()).collect();
+        for_each_distinct(
+            n,
+            |i| {
+                [
+                    u64::from(spends[i].frequency),
+                    spends[i].mean_spend.to_bits(),
+                ]
+            },
+            |[x, mean_spend], count| {
+                // x came from a u32.
+                out.frequency.push(x as u32);
+                out.mean_spend.push(f64::from_bits(mean_spend));
+                out.weight.push(count);
+            },
+        );
         out
     }
 
@@ -214,6 +258,12 @@ impl SpendPatterns {
 pub fn validate_spends(spends: &[SpendHistory]) -> Result<(), ModelError> {
     if spends.is_empty() {
         return Err(ModelError::NoRepeatBuyers);
+    }
+    // As `validate_histories`: the fast check first, the one naming the problem after.
+    if all_rows(spends, |s| {
+        (s.frequency > 0) & s.mean_spend.is_finite() & (s.mean_spend > 0.0)
+    }) {
+        return Ok(());
     }
     for (index, s) in spends.iter().enumerate() {
         if s.frequency == 0 {
@@ -254,5 +304,24 @@ mod tests {
         assert!(validate_histories(&[RepeatHistory::new(0, 1.0, 5.0)]).is_err());
         assert!(validate_histories(&[RepeatHistory::new(0, 0.0, f64::NAN)]).is_err());
         assert!(validate_histories(&[]).is_err());
+    }
+
+    #[test]
+    fn the_fast_check_agrees_with_the_named_problems() {
+        let times = [0.0, -0.0, 1e-300, 0.5, 5.0, 5.0 + 4e-12, 6.0, -1.0];
+        let odd = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX];
+        for x in [0, 1, 7] {
+            for &recency in times.iter().chain(&odd) {
+                for &age in [0.0, 5.0, 1e308].iter().chain(&odd) {
+                    let h = RepeatHistory::new(x, recency, age);
+                    assert_eq!(h.is_valid(), h.problem().is_none(), "{h:?}");
+                }
+            }
+        }
+        let bad_later: Vec<RepeatHistory> = (0..10_000)
+            .map(|i| RepeatHistory::new(1, if i == 9_000 { 9.0 } else { 1.0 }, 5.0))
+            .collect();
+        let err = validate_histories(&bad_later).expect_err("recency > age");
+        assert!(err.to_string().contains("customer 9000"), "{err}");
     }
 }

@@ -8,7 +8,8 @@
 //!   data's units, standard errors and how the optimiser fared.
 //!
 //! Layout: `real` (f64 and forward-mode duals), `hypergeometric` (ln ₂F₁), `quadrature`,
-//! `history` (inputs and the table of distinct rows), one file per model, `likelihood` (what a
+//! `history` (inputs and the table of distinct rows), `distinct_rows` (sorting them), one file
+//! per model, `likelihood` (what a
 //! model gives the fitter), `curvature` (closed-form Hessians), `newton`, `fit`, `process`, `forecast` (a customer
 //! base at once), `clv`.
 //!
@@ -20,6 +21,7 @@
 mod bgnbd;
 mod clv;
 mod curvature;
+mod distinct_rows;
 mod error;
 mod fit;
 mod forecast;
