@@ -16,6 +16,7 @@ mod chunk_builder;
 mod csv_reader;
 mod csv_tokenizer;
 mod date_text;
+mod distinct_text;
 pub mod encoding;
 mod error;
 pub mod fields;

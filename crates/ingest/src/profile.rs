@@ -1,14 +1,14 @@
 //! What an imported table holds: customers, orders, exact revenue, returns, date range,
 //! missing values — the figures a user checks before trusting a file.
 
+use crate::distinct_text::count_distinct;
 use crate::import::Import;
 use crate::options::TableKind;
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, StringArray};
 use arrow::datatypes::{Decimal128Type, TimestampMicrosecondType};
 use kehu_domain::{Money, Reason};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
-use xxhash_rust::xxh3::Xxh3Builder;
+use std::collections::BTreeMap;
 
 /// Returns and refunds: rows with a negative amount.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -78,18 +78,25 @@ pub fn profile(import: &Import) -> TableProfile {
         ..TableProfile::default()
     };
     let idx = |name: &str| schema.index_of(name).ok();
-    let mut customers: HashSet<&str, Xxh3Builder> = HashSet::default();
-    let mut orders: HashSet<&str, Xxh3Builder> = HashSet::default();
+    let texts = |index: Option<usize>| -> Vec<&StringArray> {
+        index.map_or_else(Vec::new, |i| {
+            import
+                .batches
+                .iter()
+                .map(|b| b.column(i).as_string::<i32>())
+                .collect()
+        })
+    };
+    let customer_ids = texts(idx("customer_id"));
+    let order_ids =
+        texts(idx("order_id").filter(|_| import.report.kind == TableKind::Transactions));
+    let (customers, orders) = rayon::join(
+        || count_distinct(&customer_ids),
+        || count_distinct(&order_ids),
+    );
     let (mut revenue, mut sales, mut returns) = (Money::ZERO, Money::ZERO, Returns::default());
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for batch in &import.batches {
-        if let Some(c) = idx("customer_id") {
-            let col = batch.column(c).as_string::<i32>();
-            customers.extend(col.iter().flatten());
-        }
-        if let Some(o) = idx("order_id").filter(|_| import.report.kind == TableKind::Transactions) {
-            orders.extend(batch.column(o).as_string::<i32>().iter().flatten());
-        }
         if let Some(a) = idx("amount") {
             for v in batch
                 .column(a)
@@ -115,9 +122,9 @@ pub fn profile(import: &Import) -> TableProfile {
             }
         }
     }
-    p.customers = customers.len() as u64;
+    p.customers = customers;
     if import.report.kind == TableKind::Transactions {
-        p.orders = Some(orders.len() as u64);
+        p.orders = Some(orders);
         p.revenue = Some(revenue);
         p.sales = Some(sales);
         p.returns = Some(returns);
