@@ -83,8 +83,8 @@ impl LikelihoodModel<4> for BgNbd {
 /// u = −(r+x) ln(α+T), and for x > 0, d = ln a − ln(b+x−1) + (r+x)(ln(α+T) − ln(α+t_x)) is the
 /// log-odds of having dropped out after the last purchase. With s = σ(d), ∂ln L = ∂u + s·∂d and
 /// ∂²ln L = ∂²u + s·∂²d + s(1−s)·∂d ∂dᵀ, where u and d are linear in ln(α+·), ln a and
-/// ln(b+x−1): per row one ln(α+T), one ln(α+t_x), one exp and one ln_1p, the transcendentals
-/// of the value alone, and some twenty multiply-adds.
+/// ln(b+x−1): per row one ln(α+t_x), one exp and one ln_1p, the transcendentals of the value
+/// alone, and some twenty multiply-adds (ln(α+T) once per distinct T).
 // The Hessian's indices are its parameters' positions (r, α, a, b).
 #[allow(clippy::many_single_char_names)]
 fn curvature([r, alpha, a, b]: [f64; 4], data: &Patterns) -> Curvature<4> {
@@ -129,6 +129,16 @@ fn curvature([r, alpha, a, b]: [f64; 4], data: &Patterns) -> Curvature<4> {
         h[3][3] += w * (tg_ab - tg_b + trigamma(bx) - tg_abx);
     }
     let inv_a = 1.0 / a;
+    // ln(α+T) and 1/(α+T) once per distinct T: the same bits as per row, and on the bench's
+    // 1M summary (1,460 distinct T in 780,353 rows) one ln and one division fewer per row.
+    let by_age: Vec<(f64, f64)> = data
+        .ages
+        .iter()
+        .map(|&t| {
+            let at_age = alpha + t;
+            (at_age.ln(), 1.0 / at_age)
+        })
+        .collect();
     let rows = ordered_chunk_sum(data.len(), |range| {
         // Σ w·…, named after their parameters; the a-terms are 1/a times a sum of s-terms.
         let (mut value, mut g_r, mut g_alpha, mut s_sum, mut g_b) = (0.0, 0.0, 0.0, 0.0, 0.0);
@@ -139,8 +149,7 @@ fn curvature([r, alpha, a, b]: [f64; 4], data: &Patterns) -> Curvature<4> {
             let x = data.frequency[i];
             let w = data.weight[i];
             let k = r + f64::from(x);
-            let at_age = alpha + data.age[i];
-            let (l_age, i_age) = (at_age.ln(), 1.0 / at_age);
+            let (l_age, i_age) = by_age[data.age_index[i] as usize];
             value -= w * k * l_age;
             g_r -= w * l_age;
             g_alpha -= w * k * i_age;

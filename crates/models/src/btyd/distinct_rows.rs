@@ -188,6 +188,37 @@ fn sort_packed<K: PackedKey, const F: usize>(
     count_runs(&keys, unpack, emit);
 }
 
+/// The distinct `values` in increasing order and each value's position among them, where the
+/// values' codes (as a packed field's) are at most `most_codes`; `None` where they are more.
+/// Two sequential passes and a table of the codes: no sort.
+pub(crate) fn dense_index(values: &[u64], most_codes: u64) -> Option<(Vec<u32>, Vec<u64>)> {
+    let code = values
+        .iter()
+        .fold(FieldRange::EMPTY, |r, &v| r.add(v))
+        .code();
+    let codes = 1_u64.checked_shl(code.bits)?;
+    if codes > most_codes {
+        return None;
+    }
+    // Codes are below 2^bits ≤ most_codes: they fit in usize and positions in u32.
+    let mut position = vec![u32::MAX; codes as usize];
+    for &v in values {
+        position[code.encode(v) as usize] = 0;
+    }
+    let mut distinct = Vec::new();
+    for (c, p) in position.iter_mut().enumerate() {
+        if *p == 0 {
+            *p = distinct.len() as u32;
+            distinct.push(code.decode(c as u64));
+        }
+    }
+    let index = values
+        .iter()
+        .map(|&v| position[code.encode(v) as usize])
+        .collect();
+    Some((index, distinct))
+}
+
 fn field_ranges<const F: usize>(
     len: usize,
     row: &(impl Fn(usize) -> [u64; F] + Sync),
@@ -294,6 +325,27 @@ mod tests {
             .chain((0..100).map(|_| [u64::MAX, 0, 5]))
             .collect();
         assert_eq!(distinct(&rows), by_tuple_sort(&rows));
+    }
+
+    #[test]
+    fn dense_indices_point_at_the_sorted_distinct_values() {
+        let values: Vec<u64> = (0..5_000_u32)
+            .map(|i| f64::from((i * 7919) % 731 + 1).to_bits())
+            .chain([0, 0])
+            .collect();
+        let (index, distinct) = dense_index(&values, 1 << 16).expect("few codes");
+        let mut expected = values.clone();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(distinct, expected);
+        for (v, i) in values.iter().zip(&index) {
+            assert_eq!(distinct[*i as usize], *v);
+        }
+        let continuous: Vec<u64> = (1..100_u32)
+            .map(|i| (f64::from(i) / 7.0).to_bits())
+            .collect();
+        assert!(dense_index(&continuous, 1 << 16).is_none());
+        assert_eq!(dense_index(&[], 4), Some((vec![], vec![])));
     }
 
     #[test]
