@@ -28,7 +28,8 @@ pub struct FitOptions {
     /// Most L-BFGS iterations per start.
     pub max_iterations: u64,
     /// With more distinct rows than this, the starting points are first fitted on an evenly
-    /// spaced subsample of about this many rows, and only the best is refined on all rows.
+    /// spaced subsample of about a quarter as many rows, the best is refined on one of about
+    /// this many, and only then on all rows.
     pub subsample_rows: usize,
 }
 
@@ -356,14 +357,24 @@ where
     M::Data: Thinnable,
 {
     let weight = customers as f64;
-    let thinned;
-    let (search_data, search_weight) = if distinct_rows > options.subsample_rows.max(1) {
-        let step = distinct_rows.div_ceil(options.subsample_rows.max(1));
-        thinned = data.every(step);
-        // Weights of the thinned rows sum to about customers/step.
-        (&thinned, weight / step as f64)
-    } else {
-        (data, weight)
+    // Every `step`-th row, with the weight of the customers they stand for (about
+    // customers/step), where the data have more than `rows` rows.
+    let thin = |rows: usize| {
+        let rows = rows.max(1);
+        (distinct_rows > rows).then(|| {
+            let step = distinct_rows.div_ceil(rows);
+            (data.every(step), weight / step as f64)
+        })
+    };
+    // The starts on a quarter of the subsample, the best of them refined on the subsample,
+    // then on all rows. On the bench's 1M summary the starts took 5–11 Newton steps each on
+    // 40,000 rows (BG/NBD ~23 ms at load ~3); from 10,000 rows' optimum the 40,000 rows' takes
+    // ~3 steps and the full data still 2 passes.
+    let subsample = thin(options.subsample_rows);
+    let first = thin(options.subsample_rows.div_ceil(4));
+    let (search_data, search_weight) = match (&first, &subsample) {
+        (Some((rows, w)), _) | (None, Some((rows, w))) => (rows, *w),
+        (None, None) => (data, weight),
     };
     let starts = M::starts();
     let mut failures = Vec::new();
@@ -385,6 +396,12 @@ where
     let starts_agreeing = runs.iter().filter(|r| r.cost - best_cost < 1e-6).count();
     let Some(best) = runs.into_iter().find(|r| r.cost == best_cost) else {
         return Err(fail(failures.join("; ")));
+    };
+    let best = match (&first, &subsample) {
+        (Some(_), Some((rows, w))) => {
+            optimise::<M, N>(rows, *w, &best.theta, options.max_iterations).map_err(fail)?
+        }
+        _ => best,
     };
     let best = if std::ptr::eq(search_data, data) {
         best
