@@ -6,7 +6,7 @@ use crate::exit::Outcome;
 use crate::run_cmd::settle;
 use kehu_domain::Lang;
 use kehu_pipeline::{DEFAULT_ALERTS, DiffReport, Snapshot, diff, write_diff};
-use kehu_report::{format_count, format_money};
+use kehu_report::{format_count, format_money, left_aligned, right_aligned};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -80,14 +80,15 @@ pub(crate) fn render(r: &DiffReport, scheme: &str, out: &Path, lang: Lang) -> St
         format_count(r.lost as u64),
         lang.pick("lost", "位流失")
     );
+    // Aligned by terminal columns: a Chinese character takes two.
     let _ = writeln!(
         text,
-        "\n  {:<20}{:>10}{:>10}{:>12}{:>10}",
-        lang.pick("scheme", "方案"),
-        lang.pick("stayed", "未变"),
-        lang.pick("upgraded", "升级"),
-        lang.pick("downgraded", "降级"),
-        lang.pick("changed", "变化")
+        "\n  {}{}{}{}{}",
+        left_aligned(lang.pick("scheme", "方案"), 20),
+        right_aligned(lang.pick("stayed", "未变"), 10),
+        right_aligned(lang.pick("upgraded", "升级"), 10),
+        right_aligned(lang.pick("downgraded", "降级"), 12),
+        right_aligned(lang.pick("changed", "变化"), 10)
     );
     for m in &r.migrations {
         let (up, down) = if m.ordered {

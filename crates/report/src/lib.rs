@@ -18,3 +18,4 @@ pub use check_text::render_check;
 pub use html_report::{MigrationBlock, ReportData, SchemeBlock, TrackingCurve, render_html};
 pub use numbers::{format_count, format_money};
 pub use run_summary::{RunSummary, SchemeTable, render_run_summary};
+pub use text_width::{left_aligned, right_aligned};

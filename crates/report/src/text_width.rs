@@ -14,3 +14,19 @@ pub(crate) fn is_wide(c: char) -> bool {
 pub(crate) fn width(text: &str) -> usize {
     text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
 }
+
+/// `text` left-aligned in `width` terminal columns (no separating space when it overflows).
+pub fn left_aligned(text: &str, width: usize) -> String {
+    format!(
+        "{text}{}",
+        " ".repeat(width.saturating_sub(self::width(text)))
+    )
+}
+
+/// `text` right-aligned in `width` terminal columns.
+pub fn right_aligned(text: &str, width: usize) -> String {
+    format!(
+        "{}{text}",
+        " ".repeat(width.saturating_sub(self::width(text)))
+    )
+}
