@@ -81,6 +81,12 @@ impl FeatureEngine {
         self.register(name, schema, batches)
     }
 
+    /// Drops a registered table (and, once nothing else holds its batches, its memory).
+    pub(crate) fn forget(&self, name: &str) -> Result<(), FeatureError> {
+        self.ctx.deregister_table(name)?;
+        Ok(())
+    }
+
     /// The session, for the DataFrame-level work of this crate (user expressions).
     pub(crate) fn context(&self) -> &SessionContext {
         &self.ctx

@@ -215,7 +215,11 @@ pub fn feature_table(
         engine.has_table("customers"),
         engine.has_table("feedback"),
     );
-    engine.sql(&query)
+    let table = engine.sql(&query)?;
+    // The intermediate tables are only for this query: their memory goes back now.
+    engine.forget(purchase_history::ORDERS_TABLE)?;
+    engine.forget(purchase_history::ORDER_PLACES_TABLE)?;
+    Ok(table)
 }
 
 /// The feature table's SQL.
