@@ -249,6 +249,8 @@ struct Run<const N: usize> {
     /// ln L, gradient and Hessian (Newton's runs) at the last point evaluated (ln θ): `theta`
     /// or one step before it.
     curvature: Option<(Curvature<N>, [f64; N])>,
+    /// Stopped on joining an earlier start's optimum (not a result of its own).
+    joined: bool,
 }
 
 fn optimise<M: LikelihoodModel<N>, const N: usize>(
@@ -256,8 +258,9 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
     customers: f64,
     start: &[f64],
     max_iterations: u64,
+    known_optimum: Option<&[f64]>,
 ) -> Result<Run<N>, String> {
-    if let Some(run) = newton::<M, N>(data, customers, start, max_iterations) {
+    if let Some(run) = newton::<M, N>(data, customers, start, max_iterations, known_optimum) {
         return Ok(Run {
             theta: run.theta.to_vec(),
             cost: -run.log_likelihood / customers,
@@ -265,6 +268,7 @@ fn optimise<M: LikelihoodModel<N>, const N: usize>(
             optimiser: "Newton",
             log_likelihood: Some(run.log_likelihood),
             curvature: Some((run.at, run.evaluated)),
+            joined: run.joined,
         });
     }
     quasi_newton::<M, N>(data, customers, start, max_iterations)
@@ -309,6 +313,7 @@ fn quasi_newton<M: LikelihoodModel<N>, const N: usize>(
                         optimiser: "L-BFGS",
                         log_likelihood: None,
                         curvature: None,
+                        joined: false,
                     });
                 }
                 _ => "L-BFGS found no finite point".to_string(),
@@ -340,6 +345,7 @@ fn quasi_newton<M: LikelihoodModel<N>, const N: usize>(
             optimiser: "Nelder-Mead",
             log_likelihood: None,
             curvature: None,
+            joined: false,
         }),
         _ => Err(format!("{lbfgs_error}; Nelder-Mead found no finite point")),
     }
@@ -381,8 +387,28 @@ where
     let mut runs = Vec::new();
     for start in &starts {
         let theta: Vec<f64> = start.iter().map(|v| v.ln()).collect();
-        match optimise::<M, N>(search_data, search_weight, &theta, options.max_iterations) {
-            Ok(run) => runs.push(run),
+        // The later starts stop once Newton's steps have joined the first start's optimum
+        // (`newton::JOIN_TOLERANCE`): on CDNOW (no subsample) the BG/NBD starts took 6, 4 and
+        // 5 passes, the last ones of each later start only confirming that optimum. CDNOW,
+        // interleaved: BG/NBD fit 0.63-0.65 -> 0.55-0.62 ms, Gamma-Gamma 0.218 -> 0.195 ms.
+        // A run that joins it reaches that optimum: it gets its cost.
+        let known = runs
+            .iter()
+            .find(|r: &&Run<N>| !r.joined)
+            .map(|r| (r.theta.clone(), r.cost));
+        match optimise::<M, N>(
+            search_data,
+            search_weight,
+            &theta,
+            options.max_iterations,
+            known.as_ref().map(|(theta, _)| theta.as_slice()),
+        ) {
+            Ok(mut run) => {
+                if let (true, Some((_, cost))) = (run.joined, &known) {
+                    run.cost = *cost;
+                }
+                runs.push(run);
+            }
             Err(e) => failures.push(e),
         }
     }
@@ -392,21 +418,26 @@ where
         reason,
     };
     // The best run; ties go to the earlier start, so the choice is deterministic.
-    let best_cost = runs.iter().map(|r| r.cost).fold(f64::INFINITY, f64::min);
+    // A run that joined another's optimum stands for it: it agrees, but is not chosen.
+    let best_cost = runs
+        .iter()
+        .filter(|r| !r.joined)
+        .map(|r| r.cost)
+        .fold(f64::INFINITY, f64::min);
     let starts_agreeing = runs.iter().filter(|r| r.cost - best_cost < 1e-6).count();
-    let Some(best) = runs.into_iter().find(|r| r.cost == best_cost) else {
+    let Some(best) = runs.into_iter().find(|r| !r.joined && r.cost == best_cost) else {
         return Err(fail(failures.join("; ")));
     };
     let best = match (&first, &subsample) {
         (Some(_), Some((rows, w))) => {
-            optimise::<M, N>(rows, *w, &best.theta, options.max_iterations).map_err(fail)?
+            optimise::<M, N>(rows, *w, &best.theta, options.max_iterations, None).map_err(fail)?
         }
         _ => best,
     };
     let best = if std::ptr::eq(search_data, data) {
         best
     } else {
-        optimise::<M, N>(data, weight, &best.theta, options.max_iterations).map_err(fail)?
+        optimise::<M, N>(data, weight, &best.theta, options.max_iterations, None).map_err(fail)?
     };
     let scaled: [f64; N] = Objective::<M, N>::natural(&best.theta);
     let (gradient_norm, information) = match &best.curvature {

@@ -23,7 +23,18 @@ pub(crate) struct NewtonRun<const N: usize> {
     pub at: Curvature<N>,
     pub evaluated: [f64; N],
     pub iterations: u64,
+    /// Stopped on reaching Newton's basin of `known_optimum` ([`JOIN_TOLERANCE`]).
+    pub joined: bool,
 }
+
+/// A run given a known optimum (another start's) stops when an undamped Newton step shorter than
+/// [`JOIN_STEP`] lands within this of it in every ln θ: it is then in that optimum's basin
+/// (Newton's error squares at each step), and the steps left would only confirm it. The fitter
+/// gives such a run the known optimum's ln L and never returns it as its result, so the
+/// tolerance decides how soon a start is recognised, not where any fit ends.
+const JOIN_TOLERANCE: f64 = 1e-3;
+/// … and only from steps shorter than this.
+const JOIN_STEP: f64 = 1e-1;
 
 /// Ends a run with a last full Newton step taken without evaluating where it leads, when
 /// quadratic convergence predicts the step after it below this. With the last two full steps
@@ -59,6 +70,7 @@ pub(crate) fn newton<M: LikelihoodModel<N>, const N: usize>(
     customers: f64,
     start: &[f64],
     max_iterations: u64,
+    known_optimum: Option<&[f64]>,
 ) -> Option<NewtonRun<N>> {
     let evaluate =
         |theta: &[f64; N]| M::curvature(theta.map(f64::exp), data).filter(Curvature::is_finite);
@@ -78,14 +90,21 @@ pub(crate) fn newton<M: LikelihoodModel<N>, const N: usize>(
                 at,
                 evaluated: theta,
                 iterations: iteration,
+                joined: false,
             });
         }
         let gradient_norm = gradient.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
-        if let Some(previous) = last_full_step
-            && undamped
-            && largest < previous
-            && largest.powi(3) / (previous * previous) < UNEVALUATED_STEP_TOLERANCE
-            && gradient_norm < UNEVALUATED_GRADIENT_TOLERANCE
+        let joins = |optimum: &[f64]| {
+            (0..N).all(|i| (theta[i] + step[i] - optimum[i]).abs() < JOIN_TOLERANCE)
+        };
+        let joined = undamped && largest < JOIN_STEP && known_optimum.is_some_and(joins);
+        if joined
+            || last_full_step.is_some_and(|previous| {
+                undamped
+                    && largest < previous
+                    && largest.powi(3) / (previous * previous) < UNEVALUATED_STEP_TOLERANCE
+                    && gradient_norm < UNEVALUATED_GRADIENT_TOLERANCE
+            })
         {
             // The quadratic model's gain, g·s − ½ sᵀ I s, per customer.
             let curvature_term: f64 = (0..N)
@@ -97,6 +116,7 @@ pub(crate) fn newton<M: LikelihoodModel<N>, const N: usize>(
                 at,
                 evaluated: theta,
                 iterations: iteration + 1,
+                joined,
             });
         }
         let mut t = if largest > MAX_STEP {
