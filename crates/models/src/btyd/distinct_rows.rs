@@ -188,13 +188,16 @@ fn sort_packed<K: PackedKey, const F: usize>(
     count_runs(&keys, unpack, emit);
 }
 
-/// The distinct `values` in increasing order and each value's position among them, where the
-/// values' codes (as a packed field's) are at most `most_codes`; `None` where they are more.
+/// The distinct `value(i)`, i < `len`, in increasing order and each value's position among
+/// them, where the values' codes (as a packed field's) are at most `most_codes`; `None` where they are more.
 /// Two sequential passes and a table of the codes: no sort.
-pub(crate) fn dense_index(values: &[u64], most_codes: u64) -> Option<(Vec<u32>, Vec<u64>)> {
-    let code = values
-        .iter()
-        .fold(FieldRange::EMPTY, |r, &v| r.add(v))
+pub(crate) fn dense_index(
+    len: usize,
+    value: impl Fn(usize) -> u64,
+    most_codes: u64,
+) -> Option<(Vec<u32>, Vec<u64>)> {
+    let code = (0..len)
+        .fold(FieldRange::EMPTY, |r, i| r.add(value(i)))
         .code();
     let codes = 1_u64.checked_shl(code.bits)?;
     if codes > most_codes {
@@ -202,8 +205,8 @@ pub(crate) fn dense_index(values: &[u64], most_codes: u64) -> Option<(Vec<u32>, 
     }
     // Codes are below 2^bits ≤ most_codes: they fit in usize and positions in u32.
     let mut position = vec![u32::MAX; codes as usize];
-    for &v in values {
-        position[code.encode(v) as usize] = 0;
+    for i in 0..len {
+        position[code.encode(value(i)) as usize] = 0;
     }
     let mut distinct = Vec::new();
     for (c, p) in position.iter_mut().enumerate() {
@@ -212,9 +215,8 @@ pub(crate) fn dense_index(values: &[u64], most_codes: u64) -> Option<(Vec<u32>, 
             distinct.push(code.decode(c as u64));
         }
     }
-    let index = values
-        .iter()
-        .map(|&v| position[code.encode(v) as usize])
+    let index = (0..len)
+        .map(|i| position[code.encode(value(i)) as usize])
         .collect();
     Some((index, distinct))
 }
@@ -333,7 +335,8 @@ mod tests {
             .map(|i| f64::from((i * 7919) % 731 + 1).to_bits())
             .chain([0, 0])
             .collect();
-        let (index, distinct) = dense_index(&values, 1 << 16).expect("few codes");
+        let (index, distinct) =
+            dense_index(values.len(), |i| values[i], 1 << 16).expect("few codes");
         let mut expected = values.clone();
         expected.sort_unstable();
         expected.dedup();
@@ -344,8 +347,8 @@ mod tests {
         let continuous: Vec<u64> = (1..100_u32)
             .map(|i| (f64::from(i) / 7.0).to_bits())
             .collect();
-        assert!(dense_index(&continuous, 1 << 16).is_none());
-        assert_eq!(dense_index(&[], 4), Some((vec![], vec![])));
+        assert!(dense_index(continuous.len(), |i| continuous[i], 1 << 16).is_none());
+        assert_eq!(dense_index(0, |_| 0, 4), Some((vec![], vec![])));
     }
 
     #[test]
