@@ -94,15 +94,6 @@ impl PurchaseProcess for MbgNbd {
         Some(self.probability_alive(h) * ((a + b + x) / (a - 1.0) * bracket))
     }
 
-    fn expected_purchases_at(&self, horizons: &[f64], h: &RepeatHistory) -> Vec<Option<f64>> {
-        let alive = self.probability_alive(h);
-        let mut values = self.expected_purchases_if_alive_at(horizons, h.frequency, h.age);
-        for v in values.iter_mut().flatten() {
-            *v *= alive;
-        }
-        values
-    }
-
     fn expected_purchases_if_alive_at(
         &self,
         horizons: &[f64],

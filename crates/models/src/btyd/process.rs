@@ -21,13 +21,16 @@ pub trait PurchaseProcess: Sync {
     fn expected_purchases(&self, horizon: f64, h: &RepeatHistory) -> Option<f64>;
 
     /// [`expected_purchases`](Self::expected_purchases) at each of `horizons`, in order: the
-    /// same values, computed together where that is cheaper (BG/NBD and MBG/NBD sum the ₂F₁
-    /// series of all horizons in one pass).
+    /// same values, as P(alive) times
+    /// [`expected_purchases_if_alive_at`](Self::expected_purchases_if_alive_at), which takes
+    /// all horizons together (BG/NBD and MBG/NBD sum their ₂F₁ series in one pass).
     fn expected_purchases_at(&self, horizons: &[f64], h: &RepeatHistory) -> Vec<Option<f64>> {
-        horizons
-            .iter()
-            .map(|&t| self.expected_purchases(t, h))
-            .collect()
+        let alive = self.probability_alive(h);
+        let mut values = self.expected_purchases_if_alive_at(horizons, h.frequency, h.age);
+        for v in values.iter_mut().flatten() {
+            *v *= alive;
+        }
+        values
     }
 
     /// E\[purchases in each of `horizons`\] of a customer who is still active, with `frequency`
