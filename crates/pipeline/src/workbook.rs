@@ -22,7 +22,12 @@ pub fn write_customers_workbook(
     let path = result.out_dir.join("customers.xlsx");
     let mut sheets = vec![(
         "segments".to_string(),
-        segments_table(result.segments.iter(), None, lang),
+        segments_table(
+            result.segments.iter(),
+            false,
+            result.playbook.as_ref(),
+            lang,
+        ),
     )];
     let mut schemes: Vec<&str> = Vec::new();
     for s in &result.segments {
@@ -34,7 +39,7 @@ pub fn write_customers_workbook(
         let rows = result.segments.iter().filter(|s| s.scheme == scheme);
         sheets.push((
             format!("seg_{scheme}"),
-            segments_table(rows, result.playbook.as_ref(), lang),
+            segments_table(rows, true, result.playbook.as_ref(), lang),
         ));
     }
     sheets.push(("actions".to_string(), playbook_table(result, lang)));
@@ -46,14 +51,16 @@ pub fn write_customers_workbook(
     Ok(path)
 }
 
-/// Segment rows as a sheet. Without a playbook, every scheme's rows with a `scheme` column;
-/// with one, a single scheme's rows, a total line and the actions aimed at each label.
+/// Segment rows as a sheet: every scheme's rows with a `scheme` column, or (`one_scheme`) a
+/// single scheme's rows with a total line and, when the run has a playbook, the actions aimed
+/// at each label.
 fn segments_table<'a>(
     rows: impl Iterator<Item = &'a SegmentRow>,
+    one_scheme: bool,
     playbook: Option<&PlaybookReport>,
     lang: Lang,
 ) -> Table {
-    let one_scheme = playbook.is_some();
+    let playbook = playbook.filter(|_| one_scheme);
     let mut header = vec![
         "scheme",
         "label",
@@ -71,6 +78,8 @@ fn segments_table<'a>(
     ];
     if one_scheme {
         header.remove(0);
+    }
+    if playbook.is_some() {
         header.push("actions");
     }
     let mut table = Table {

@@ -90,13 +90,30 @@ pub fn write_customers_xlsx(
     batch: &RecordBatch,
     sheets: &[(String, Table)],
 ) -> Result<(), PipelineError> {
+    write_book(
+        path,
+        Some(batch),
+        sheets.iter().map(|(name, table)| (name.as_str(), table)),
+    )
+}
+
+/// A workbook of the customer table (when given) and then the tables, one sheet each, their
+/// names made valid and distinct.
+fn write_book<'a>(
+    path: &Path,
+    customers: Option<&RecordBatch>,
+    sheets: impl IntoIterator<Item = (&'a str, &'a Table)>,
+) -> Result<(), PipelineError> {
     let encode = |e: XlsxError| PipelineError::Encode {
         path: path.into(),
         message: e.to_string(),
     };
     let mut book = Workbook::new();
-    customers_sheet(book.add_worksheet(), batch).map_err(encode)?;
-    let mut used = vec!["customers".to_string()];
+    let mut used = Vec::new();
+    if let Some(batch) = customers {
+        customers_sheet(book.add_worksheet(), batch).map_err(encode)?;
+        used.push("customers".to_string());
+    }
     for (name, table) in sheets {
         let name = sheet_name(name, &used);
         used.push(name.to_lowercase());
@@ -200,14 +217,7 @@ pub(crate) fn write_table_xlsx(
     sheet: &str,
     table: &Table,
 ) -> Result<(), PipelineError> {
-    let encode = |e: XlsxError| PipelineError::Encode {
-        path: path.into(),
-        message: e.to_string(),
-    };
-    let mut book = Workbook::new();
-    table_sheet(book.add_worksheet(), &sheet_name(sheet, &[]), table).map_err(encode)?;
-    book.save(path).map_err(encode)?;
-    Ok(())
+    write_book(path, None, [(sheet, table)])
 }
 
 /// A workbook of several [`Table`]s, one sheet each.
@@ -215,17 +225,9 @@ pub(crate) fn write_tables_xlsx(
     path: &Path,
     sheets: &[(String, Table)],
 ) -> Result<(), PipelineError> {
-    let encode = |e: XlsxError| PipelineError::Encode {
-        path: path.into(),
-        message: e.to_string(),
-    };
-    let mut book = Workbook::new();
-    let mut used = Vec::new();
-    for (name, table) in sheets {
-        let name = sheet_name(name, &used);
-        used.push(name.to_lowercase());
-        table_sheet(book.add_worksheet(), &name, table).map_err(encode)?;
-    }
-    book.save(path).map_err(encode)?;
-    Ok(())
+    write_book(
+        path,
+        None,
+        sheets.iter().map(|(name, table)| (name.as_str(), table)),
+    )
 }
