@@ -77,10 +77,14 @@ pub(crate) fn ordered_chunk_sum<const N: usize>(
     chunk: impl Fn(Range<usize>) -> Curvature<N> + Sync,
 ) -> Curvature<N> {
     const CHUNK: usize = 4096;
-    let partial: Vec<Curvature<N>> = (0..len.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| chunk(c * CHUNK..((c + 1) * CHUNK).min(len)))
-        .collect();
+    let of = |c: usize| chunk(c * CHUNK..((c + 1) * CHUNK).min(len));
+    let chunks = len.div_ceil(CHUNK);
+    if chunks <= 1 {
+        // One chunk: no hand-over to the thread pool (CDNOW's ~1,000 rows: a pass is a few µs,
+        // waking a worker and waiting for it about as long again).
+        return (0..chunks).map(of).fold(Curvature::zero(), Add::add);
+    }
+    let partial: Vec<Curvature<N>> = (0..chunks).into_par_iter().map(of).collect();
     partial.into_iter().fold(Curvature::zero(), Add::add)
 }
 

@@ -1,20 +1,14 @@
-//! The distinct rows of a table of fixed-width fields, in sorted order with how often each
-//! occurs: what the likelihood sums run over ([`super::history::Patterns`]).
+//! Distinct values of a column of f64 bit patterns (or any u64): counted in a table indexed
+//! by a short code of each value where the values use few bits, else sorted.
 //!
-//! Sorting the rows as tuples (`(u32, u64, u64)`, compared field by field) took most of the
-//! time of building them: on the bench's 1M-customer summary ~70 ms of a 0.17 s BG/NBD fit.
-//! Each field is packed instead into the few bits its values actually use, and the rows are
-//! sorted as single `u64` or `u128` keys, whose comparisons are branch-free. The fields of
-//! these data use far fewer than their 64 bits: x ≤ 230 needs 8; T in whole days from 1 to
-//! 1461 varies in 14 bits of its f64 pattern; only t_x (continuous) needs 57, so a BG/NBD row
-//! fits in 79 bits and a Gamma-Gamma row (x, z̄) in 64. The order is the tuples' order, so
-//! the rows, and every fit, are the same bits as before. Measured on that summary (2-core
-//! machine shared with other builds, load ~3): building the BG/NBD rows 81 → 44–67 ms, the
-//! Gamma-Gamma rows 48 → 31–38 ms; in isolation the tuple sort took 63–82 ms, packing 7 ms
-//! and the `u128` sort 23 ms on one thread. Tried and dropped: an LSD radix sort of the
-//! packed keys (9 passes of 11 bits: 65–72 ms; each scatter pass ~7 ms here) and bucketing
-//! by a hash of the key with small sorts per bucket (29 ms): their scatters cost more than
-//! the comparisons they save.
+//! A value's code packs it into the bits its column actually uses: T in whole days from 1 to
+//! 1461 varies in 14 bits of its f64 pattern, so its codes fit a table of 2¹⁴ entries and
+//! grouping is two passes without a sort. Continuous values are sorted instead.
+//!
+//! History: the likelihood rows were once every distinct (x, t_x, T), sorted as packed `u128`
+//! keys (23 ms for 1M keys on one thread; an LSD radix sort, 65–72 ms, and hash buckets with
+//! small sorts, 29 ms, were slower). Repeat buyers are seldom identical, so only one-time
+//! buyers are grouped now (by T) and that sort is gone (`history::Patterns`).
 
 use rayon::prelude::*;
 
@@ -37,6 +31,14 @@ impl FieldRange {
         or: 0,
     };
 
+    fn merge(self, o: Self) -> Self {
+        Self {
+            min_nonzero: self.min_nonzero.min(o.min_nonzero),
+            max: self.max.max(o.max),
+            or: self.or | o.or,
+        }
+    }
+
     fn add(mut self, v: u64) -> Self {
         if v != 0 {
             self.min_nonzero = self.min_nonzero.min(v);
@@ -44,14 +46,6 @@ impl FieldRange {
         self.max = self.max.max(v);
         self.or |= v;
         self
-    }
-
-    fn merge(self, o: Self) -> Self {
-        Self {
-            min_nonzero: self.min_nonzero.min(o.min_nonzero),
-            max: self.max.max(o.max),
-            or: self.or | o.or,
-        }
     }
 
     /// 0 stays 0 (x = 0 has t_x = 0, and zero is far below the other f64 patterns); any other
@@ -100,105 +94,45 @@ impl FieldCode {
     }
 }
 
-/// Calls `emit(row, count)` for each distinct `row(i)`, i < `len`, in increasing order of the
-/// rows (compared field by field, as unsigned integers). `row` must return the same value
-/// for the same `i`. The rows are packed into `u128` keys where their fields' ranges fit in
-/// 128 bits (see the module notes), else sorted as arrays.
-pub(crate) fn for_each_distinct<const F: usize>(
-    len: usize,
-    row: impl Fn(usize) -> [u64; F] + Sync,
-    emit: impl FnMut([u64; F], f64),
-) {
-    let ranges = field_ranges(len, &row);
-    let codes = ranges.map(FieldRange::code);
-    let total_bits: u32 = codes.iter().map(|c| c.bits).sum();
-    if total_bits > u128::BITS {
-        let mut rows: Vec<[u64; F]> = map_rows(len, &row);
-        sort(&mut rows);
-        count_runs(&rows, |r| *r, emit);
-        return;
+/// The distinct values in increasing order, with how often each occurs.
+pub(crate) fn counted_distinct(mut values: Vec<u64>) -> Vec<(u64, usize)> {
+    let most_codes = (values.len() as u64).clamp(1 << 10, 1 << 16);
+    if let Some((index, distinct)) = dense_index(values.len(), |i| values[i], most_codes) {
+        let mut counts = vec![0; distinct.len()];
+        for i in index {
+            counts[i as usize] += 1;
+        }
+        return distinct.into_iter().zip(counts).collect();
     }
-    // Field k sits above the fields after it; the first field is the most significant.
-    let mut offsets = [0_u32; F];
-    let mut below = 0;
-    for k in (0..F).rev() {
-        offsets[k] = below;
-        below += codes[k].bits;
+    sort(&mut values);
+    let mut out: Vec<(u64, usize)> = Vec::new();
+    for v in values {
+        match out.last_mut() {
+            Some((last, count)) if *last == v => *count += 1,
+            _ => out.push((v, 1)),
+        }
     }
-    if total_bits <= u64::BITS {
-        sort_packed::<u64, F>(len, &row, codes, offsets, emit);
-    } else {
-        sort_packed::<u128, F>(len, &row, codes, offsets, emit);
-    }
-}
-
-/// An unsigned integer that rows are packed into.
-trait PackedKey: Copy + Ord + Send + Sync {
-    /// `code` placed at bit `offset`.
-    fn placed(code: u64, offset: u32) -> Self;
-    fn or(self, other: Self) -> Self;
-    /// The `bits` bits from `offset` up.
-    fn field(self, offset: u32, bits: u32) -> u64;
-}
-
-impl PackedKey for u64 {
-    fn placed(code: u64, offset: u32) -> Self {
-        code.checked_shl(offset).unwrap_or(0)
-    }
-    fn or(self, other: Self) -> Self {
-        self | other
-    }
-    fn field(self, offset: u32, bits: u32) -> u64 {
-        let mask = u64::MAX.checked_shr(u64::BITS - bits).unwrap_or(0);
-        self.checked_shr(offset).unwrap_or(0) & mask
-    }
-}
-
-impl PackedKey for u128 {
-    fn placed(code: u64, offset: u32) -> Self {
-        u128::from(code).checked_shl(offset).unwrap_or(0)
-    }
-    fn or(self, other: Self) -> Self {
-        self | other
-    }
-    fn field(self, offset: u32, bits: u32) -> u64 {
-        let mask = u128::MAX.checked_shr(u128::BITS - bits).unwrap_or(0);
-        // At most 64 bits: a field's code fits in a u64.
-        (self.checked_shr(offset).unwrap_or(0) & mask) as u64
-    }
-}
-
-fn sort_packed<K: PackedKey, const F: usize>(
-    len: usize,
-    row: &(impl Fn(usize) -> [u64; F] + Sync),
-    codes: [FieldCode; F],
-    offsets: [u32; F],
-    emit: impl FnMut([u64; F], f64),
-) {
-    let pack = |r: [u64; F]| -> K {
-        (0..F).fold(K::placed(0, 0), |key, k| {
-            key.or(K::placed(codes[k].encode(r[k]), offsets[k]))
-        })
-    };
-    let unpack = |key: &K| -> [u64; F] {
-        std::array::from_fn(|k| codes[k].decode(key.field(offsets[k], codes[k].bits)))
-    };
-    let mut keys: Vec<K> = map_rows(len, |i| pack(row(i)));
-    sort(&mut keys);
-    count_runs(&keys, unpack, emit);
+    out
 }
 
 /// The distinct `value(i)`, i < `len`, in increasing order and each value's position among
-/// them, where the values' codes (as a packed field's) are at most `most_codes`; `None` where they are more.
-/// Two sequential passes and a table of the codes: no sort.
+/// them, where the values' codes (as a packed field's) are at most `most_codes`; `None` where
+/// they are more. Passes over the values and a table of the codes, no sort; the range and the
+/// positions on all cores (min, max and OR are exact in any order).
 pub(crate) fn dense_index(
     len: usize,
-    value: impl Fn(usize) -> u64,
+    value: impl Fn(usize) -> u64 + Sync,
     most_codes: u64,
 ) -> Option<(Vec<u32>, Vec<u64>)> {
-    let code = (0..len)
-        .fold(FieldRange::EMPTY, |r, i| r.add(value(i)))
-        .code();
+    let code = if len < PARALLEL_ROWS {
+        (0..len).fold(FieldRange::EMPTY, |r, i| r.add(value(i)))
+    } else {
+        (0..len)
+            .into_par_iter()
+            .fold(|| FieldRange::EMPTY, |r, i| r.add(value(i)))
+            .reduce(|| FieldRange::EMPTY, FieldRange::merge)
+    }
+    .code();
     let codes = 1_u64.checked_shl(code.bits)?;
     if codes > most_codes {
         return None;
@@ -215,39 +149,13 @@ pub(crate) fn dense_index(
             distinct.push(code.decode(c as u64));
         }
     }
-    let index = (0..len)
-        .map(|i| position[code.encode(value(i)) as usize])
-        .collect();
-    Some((index, distinct))
-}
-
-fn field_ranges<const F: usize>(
-    len: usize,
-    row: &(impl Fn(usize) -> [u64; F] + Sync),
-) -> [FieldRange; F] {
-    let add = |acc: [FieldRange; F], i: usize| {
-        let r = row(i);
-        std::array::from_fn(|k| acc[k].add(r[k]))
+    let index_of = |i| position[code.encode(value(i)) as usize];
+    let index = if len < PARALLEL_ROWS {
+        (0..len).map(index_of).collect()
+    } else {
+        (0..len).into_par_iter().map(index_of).collect()
     };
-    let merge = |a: [FieldRange; F], b: [FieldRange; F]| std::array::from_fn(|k| a[k].merge(b[k]));
-    let empty = [FieldRange::EMPTY; F];
-    if len < PARALLEL_ROWS {
-        (0..len).fold(empty, add)
-    } else {
-        // min, max and OR are exact: the same result in any order.
-        (0..len)
-            .into_par_iter()
-            .fold(|| empty, add)
-            .reduce(|| empty, merge)
-    }
-}
-
-fn map_rows<T: Send>(len: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-    if len < PARALLEL_ROWS {
-        (0..len).map(f).collect()
-    } else {
-        (0..len).into_par_iter().map(f).collect()
-    }
+    Some((index, distinct))
 }
 
 /// A sorted array is the same whichever way it was sorted: the result does not depend on the
@@ -260,73 +168,43 @@ fn sort<T: Ord + Send>(v: &mut [T]) {
     }
 }
 
-fn count_runs<K: PartialEq, const F: usize>(
-    sorted: &[K],
-    unpack: impl Fn(&K) -> [u64; F],
-    mut emit: impl FnMut([u64; F], f64),
-) {
-    let mut start = 0;
-    while start < sorted.len() {
-        let key = &sorted[start];
-        let end = start + sorted[start..].iter().take_while(|k| *k == key).count();
-        emit(unpack(key), (end - start) as f64);
-        start = end;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn distinct<const F: usize>(rows: &[[u64; F]]) -> Vec<([u64; F], f64)> {
-        let mut out = Vec::new();
-        for_each_distinct(rows.len(), |i| rows[i], |r, c| out.push((r, c)));
-        out
-    }
-
-    fn by_tuple_sort<const F: usize>(rows: &[[u64; F]]) -> Vec<([u64; F], f64)> {
-        let mut sorted = rows.to_vec();
+    fn by_sort_and_count(values: &[u64]) -> Vec<(u64, usize)> {
+        let mut sorted = values.to_vec();
         sorted.sort_unstable();
-        let mut out: Vec<([u64; F], f64)> = Vec::new();
-        for r in sorted {
+        let mut out: Vec<(u64, usize)> = Vec::new();
+        for v in sorted {
             match out.last_mut() {
-                Some((last, count)) if *last == r => *count += 1.0,
-                _ => out.push((r, 1.0)),
+                Some((last, count)) if *last == v => *count += 1,
+                _ => out.push((v, 1)),
             }
         }
         out
     }
 
     #[test]
-    fn packed_keys_give_the_tuple_sort() {
-        // Whole days, continuous times with zeros, small counts: the packed path.
-        let rows: Vec<[u64; 3]> = (0..50_000_u64)
-            .map(|i| {
-                let x = (i * 7919) % 23;
-                let age = f64::from(((i * 104_729) % 1461) as u32 + 1);
-                let recency = if x == 0 {
-                    0.0
-                } else {
-                    age * ((i * 31) % 1000) as f64 / 1000.0 + 1e-3
-                };
-                [x, recency.to_bits(), age.to_bits()]
-            })
+    fn whole_days_are_counted_in_a_table_and_continuous_values_sorted() {
+        let days: Vec<u64> = (0..50_000_u32)
+            .map(|i| f64::from((i * 7919) % 1461 + 1).to_bits())
+            .chain([0, 0, 0])
             .collect();
-        let got = distinct(&rows);
-        assert_eq!(got, by_tuple_sort(&rows));
-        assert!(got.len() < rows.len());
-    }
-
-    #[test]
-    fn rows_too_wide_to_pack_are_sorted_as_arrays() {
-        let rows: Vec<[u64; 3]> = (0..30_000_u64)
-            .map(|i| {
-                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                [h % 3, h.rotate_left(17) | 1, h.rotate_left(41) >> (i % 2)]
-            })
-            .chain((0..100).map(|_| [u64::MAX, 0, 5]))
+        let counted = counted_distinct(days.clone());
+        assert_eq!(counted, by_sort_and_count(&days));
+        assert_eq!(counted.len(), 1462);
+        let continuous: Vec<u64> = (0..30_000_u64)
+            .map(|i| (1.0 + (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / 1e9).to_bits())
+            .chain([5.0_f64.to_bits(); 40])
             .collect();
-        assert_eq!(distinct(&rows), by_tuple_sort(&rows));
+        let counted = counted_distinct(continuous.clone());
+        assert_eq!(counted, by_sort_and_count(&continuous));
+        assert!(
+            counted
+                .iter()
+                .any(|&(v, n)| v == 5.0_f64.to_bits() && n == 40)
+        );
     }
 
     #[test]
@@ -352,12 +230,11 @@ mod tests {
     }
 
     #[test]
-    fn small_and_degenerate_tables() {
-        assert!(distinct::<2>(&[]).is_empty());
-        assert_eq!(distinct(&[[0_u64, 0]]), vec![([0, 0], 1.0)]);
-        let same = [[3_u64, 9], [3, 9], [3, 9]];
-        assert_eq!(distinct(&same), vec![([3, 9], 3.0)]);
-        let edges = [[0_u64, u64::MAX], [u64::MAX, 0], [1, 1], [0, u64::MAX]];
-        assert_eq!(distinct(&edges), by_tuple_sort(&edges));
+    fn small_and_degenerate_columns() {
+        assert!(counted_distinct(vec![]).is_empty());
+        assert_eq!(counted_distinct(vec![0]), vec![(0, 1)]);
+        assert_eq!(counted_distinct(vec![9, 9, 9]), vec![(9, 3)]);
+        let edges = vec![u64::MAX, 0, 1, u64::MAX];
+        assert_eq!(counted_distinct(edges.clone()), by_sort_and_count(&edges));
     }
 }

@@ -1,9 +1,9 @@
 //! The inputs of the customer-base models: one row per customer in the BTYD convention, and
-//! the table of distinct rows with counts that the likelihoods are summed over.
+//! the rows with counts that the likelihoods are summed over.
 
 use rayon::prelude::*;
 
-use super::distinct_rows::{dense_index, for_each_distinct};
+use super::distinct_rows::{counted_distinct, dense_index};
 use super::error::ModelError;
 
 /// One customer's purchase history in a calibration period, in the BTYD convention
@@ -83,14 +83,19 @@ pub fn validate_histories(histories: &[RepeatHistory]) -> Result<(), ModelError>
 /// loop has no branches), the chunks in parallel.
 fn all_rows<T: Sync>(rows: &[T], valid: impl Fn(&T) -> bool + Sync) -> bool {
     rows.par_chunks(4096)
+        .with_min_len(ROWS_PER_TASK / 4096)
         .all(|chunk| chunk.iter().fold(true, |all, row| all & valid(row)))
 }
 
-/// Distinct (x, t_x, T) rows with how many customers share each, times divided by `scale`.
+/// The rows the likelihood sums run over, times divided by `scale`: the customers without
+/// repeat purchases grouped by T (they differ in nothing else), with how many share each T,
+/// then the repeat buyers one row each, in the order given.
 ///
 /// The likelihood is a sum over customers, so customers with the same history contribute
-/// identical terms: summing over distinct rows with weights is exact and, for data in whole
-/// days or weeks, many times smaller.
+/// identical terms: one-time buyers, often half of a customer base, become one row per
+/// distinct T. Repeat buyers are seldom identical (t_x varies) and are not grouped: finding
+/// the few duplicates took a sort of every row (see `distinct_rows`), 40–60 ms of a 0.1 s
+/// BG/NBD fit of the bench's 1M summary, to save 0.2% of the rows.
 #[derive(Clone, Debug)]
 pub(crate) struct Patterns {
     pub frequency: Vec<u32>,
@@ -98,99 +103,248 @@ pub(crate) struct Patterns {
     pub age: Vec<f64>,
     pub weight: Vec<f64>,
     pub max_frequency: u32,
-    /// The distinct values of `age`, and each row's position among them: terms of T alone
-    /// (ln(α+T) and 1/(α+T) in BG/NBD's curvature) are computed once per distinct T.
-    pub ages: Vec<f64>,
-    pub age_index: Vec<u32>,
+    /// The distinct values of `age` and of `recency` where they are few: terms of one time
+    /// alone (ln(α+T) and 1/(α+T) in BG/NBD's curvature, the same of t_x) are then computed
+    /// once per distinct value.
+    pub ages: Option<DistinctValues>,
+    pub recencies: Option<DistinctValues>,
 }
 
 impl Patterns {
-    /// Groups validated histories; the order of the rows is the sorted order of (x, t_x, T),
-    /// so the result does not depend on the order of the input.
+    /// Groups validated histories. The one-time buyers' rows come in increasing T whatever
+    /// the input order; the repeat buyers' follow the input, so sums over them (and a fit's
+    /// last bits) depend on the order the customers are given in, as any floating-point sum
+    /// does. The pipeline gives them in customer-id order.
     pub fn new(histories: &[RepeatHistory], scale: f64) -> Self {
-        // Capacity for every customer: pages never written are never touched.
-        let n = histories.len();
+        let one_time_ages: Vec<u64> = histories
+            .par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .filter(|h| h.frequency == 0)
+            .map(|h| h.age.to_bits())
+            .collect();
+        // f64 bit patterns order like the values for the non-negative ages validated here.
+        let groups = counted_distinct(one_time_ages);
+        let (repeat_buyers, max_frequency) = histories
+            .par_chunks(COPY_CHUNK)
+            .map(|c| {
+                c.iter().fold((0, 0), |(n, most), h| {
+                    (n + usize::from(h.frequency > 0), most.max(h.frequency))
+                })
+            })
+            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.max(b.1)));
+        let rows = groups.len() + repeat_buyers;
         let mut out = Self {
-            frequency: Vec::with_capacity(n),
-            recency: Vec::with_capacity(n),
-            age: Vec::with_capacity(n),
-            weight: Vec::with_capacity(n),
-            max_frequency: 0,
-            ages: Vec::new(),
-            age_index: Vec::new(),
+            frequency: vec![0; rows],
+            recency: vec![0.0; rows],
+            age: vec![0.0; rows],
+            weight: vec![1.0; rows],
+            max_frequency,
+            ages: None,
+            recencies: None,
         };
-        // f64 bit patterns order like the values for the non-negative numbers validated here.
-        for_each_distinct(
-            n,
-            |i| {
-                let h = &histories[i];
-                [u64::from(h.frequency), h.recency.to_bits(), h.age.to_bits()]
-            },
-            |[x, recency, age], count| {
-                // x came from a u32.
-                let x = x as u32;
-                out.frequency.push(x);
-                out.recency.push(f64::from_bits(recency) / scale);
-                out.age.push(f64::from_bits(age) / scale);
-                out.weight.push(count);
-                out.max_frequency = out.max_frequency.max(x);
-            },
-        );
-        (out.age_index, out.ages) = index_ages(&out.age);
+        for (i, (age, count)) in groups.iter().enumerate() {
+            out.age[i] = f64::from_bits(*age);
+            out.weight[i] = *count as f64;
+        }
+        out.copy_repeat_buyers(histories, groups.len());
+        // Indexed before the division: times in whole days have few bit patterns, their
+        // quotients many.
+        out.ages = DistinctValues::of(&out.age);
+        out.recencies = DistinctValues::of(&out.recency);
+        let divide = |v: &mut Vec<f64>| {
+            v.par_iter_mut()
+                .with_min_len(ROWS_PER_TASK)
+                .for_each(|t| *t /= scale)
+        };
+        divide(&mut out.age);
+        divide(&mut out.recency);
+        for distinct in [&mut out.ages, &mut out.recencies].into_iter().flatten() {
+            divide(&mut distinct.values);
+        }
         out
+    }
+
+    /// Writes the repeat buyers' rows from row `first` on, in input order, a chunk of the
+    /// input per task (a sequential copy of the bench's 1M histories took ~10 ms).
+    fn copy_repeat_buyers(&mut self, histories: &[RepeatHistory], first: usize) {
+        let counts: Vec<usize> = histories
+            .par_chunks(COPY_CHUNK)
+            .map(|c| c.iter().filter(|h| h.frequency > 0).count())
+            .collect();
+        let frequency = split_by(&mut self.frequency[first..], &counts);
+        let recency = split_by(&mut self.recency[first..], &counts);
+        let age = split_by(&mut self.age[first..], &counts);
+        histories
+            .par_chunks(COPY_CHUNK)
+            .zip(frequency)
+            .zip(recency)
+            .zip(age)
+            .for_each(|(((input, frequency), recency), age)| {
+                let rows = input.iter().filter(|h| h.frequency > 0);
+                for (k, h) in rows.enumerate() {
+                    frequency[k] = h.frequency;
+                    recency[k] = h.recency;
+                    age[k] = h.age;
+                }
+            });
     }
 
     pub fn len(&self) -> usize {
         self.frequency.len()
     }
 
-    /// Weighted mean age, summed in the sorted order (so it does not depend on input order).
-    pub fn mean_age(&self) -> f64 {
-        let total: f64 = self.weight.iter().sum();
-        self.age
-            .iter()
-            .zip(&self.weight)
-            .map(|(a, w)| a * w)
-            .sum::<f64>()
-            / total
+    /// Each row's stratum for a warm start's subsample ([`systematic_sample`]): x (up to
+    /// 63), and t_x and T each in 32 bins of the longest T.
+    pub fn strata(&self) -> Vec<u16> {
+        let longest = self
+            .age
+            .par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .cloned()
+            .reduce(|| 0.0, f64::max);
+        let per_bin = if longest > 0.0 { 31.0 / longest } else { 0.0 };
+        // t ≤ longest: a bin in [0, 31].
+        let bin = |t: f64| ((t * per_bin) as u16).min(31);
+        (0..self.len())
+            .into_par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .map(|i| {
+                (self.frequency[i].min(63) as u16) << 10
+                    | bin(self.recency[i]) << 5
+                    | bin(self.age[i])
+            })
+            .collect()
     }
 
-    /// Divides every time by `scale` (each distinct age by the same division as its rows', so
-    /// it stays their bits).
-    pub fn rescale(&mut self, scale: f64) {
-        self.recency.iter_mut().for_each(|t| *t /= scale);
-        self.age.iter_mut().for_each(|t| *t /= scale);
-        self.ages.iter_mut().for_each(|t| *t /= scale);
-    }
-
-    /// Every `step`-th row (weights kept): a deterministic subsample for a warm start.
-    pub fn every(&self, step: usize) -> Self {
-        let pick = |v: &[f64]| v.iter().step_by(step).copied().collect::<Vec<_>>();
-        let frequency: Vec<u32> = self.frequency.iter().step_by(step).copied().collect();
-        let weight = pick(&self.weight);
+    /// The given rows, weights kept.
+    pub fn rows(&self, rows: &[usize]) -> Self {
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let frequency: Vec<u32> = rows.iter().map(|&i| self.frequency[i]).collect();
+        let picked =
+            |distinct: &Option<DistinctValues>| distinct.as_ref().and_then(|d| d.rows(rows));
         Self {
             max_frequency: frequency.iter().copied().max().unwrap_or(0),
             frequency,
             recency: pick(&self.recency),
             age: pick(&self.age),
-            weight,
-            ages: self.ages.clone(),
-            age_index: self.age_index.iter().step_by(step).copied().collect(),
+            weight: pick(&self.weight),
+            ages: picked(&self.ages),
+            recencies: picked(&self.recencies),
         }
     }
 }
 
-/// Positions of `ages` among their distinct values, and those values. In whole days or weeks T
-/// takes few values (1,460 among the 780,353 distinct rows of the bench's 1M summary) and its
-/// f64 patterns few codes ([`dense_index`]); where the codes would be too many (continuous
-/// T), every row is its own entry.
-fn index_ages(ages: &[f64]) -> (Vec<u32>, Vec<f64>) {
-    let most_codes = (ages.len() as u64).clamp(1 << 10, 1 << 16);
-    match dense_index(ages.len(), |i| ages[i].to_bits(), most_codes) {
-        Some((index, distinct)) => (index, distinct.into_iter().map(f64::from_bits).collect()),
-        // At most u32::MAX rows: `Patterns` weights customers counted in u32 positions.
-        None => ((0..ages.len() as u32).collect(), ages.to_vec()),
+/// Every `step`-th row in the order of their strata (rows of one stratum in their own order),
+/// returned in row order: a systematic sample, as close to the whole in every stratum as one
+/// row in `step` can be, without sorting the rows. A plain every `step`-th row of a customer
+/// base in random order put the warm start's optimum ~3e-2 (in ln θ) from the full data's on
+/// the bench's 1M summary, and the full data then took three Newton passes instead of two.
+pub(crate) fn systematic_sample(strata: &[u16], step: usize) -> Vec<usize> {
+    let mut next = vec![0_u32; 1 << 16];
+    for &s in strata {
+        next[usize::from(s)] += 1;
     }
+    let mut start = 0;
+    for n in next.iter_mut() {
+        (*n, start) = (start, start + *n);
+    }
+    // Positions are below the number of rows, which fits in u32 (see `index_ages`).
+    let step = step.max(1) as u32;
+    strata
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &s)| {
+            let position = &mut next[usize::from(s)];
+            *position += 1;
+            (*position - 1).is_multiple_of(step).then_some(i)
+        })
+        .collect()
+}
+
+/// The mean of `value(i)` over i < `len`, summed in fixed chunks in order: the same bits on
+/// any number of threads.
+pub(crate) fn ordered_mean(len: usize, value: impl Fn(usize) -> f64 + Sync) -> f64 {
+    const CHUNK: usize = 4096;
+    let partial: Vec<f64> = (0..len.div_ceil(CHUNK))
+        .into_par_iter()
+        .with_min_len(ROWS_PER_TASK / CHUNK)
+        .map(|c| (c * CHUNK..((c + 1) * CHUNK).min(len)).map(&value).sum())
+        .collect();
+    partial.iter().sum::<f64>() / len as f64
+}
+
+/// Rows per task when the histories are copied.
+const COPY_CHUNK: usize = 1 << 14;
+
+/// Fewest rows a parallel step hands to another thread: below this the work stays on the
+/// calling thread, where waking another and waiting for it costs more than the work (CDNOW's
+/// 2,357 rows).
+pub(crate) const ROWS_PER_TASK: usize = 1 << 14;
+
+/// `v` cut into consecutive pieces of the given lengths (which must not add up to more).
+fn split_by<'a, T>(mut v: &'a mut [T], lengths: &[usize]) -> Vec<&'a mut [T]> {
+    lengths
+        .iter()
+        .map(|&n| {
+            let (piece, rest) = std::mem::take(&mut v).split_at_mut(n);
+            v = rest;
+            piece
+        })
+        .collect()
+}
+
+/// A column's distinct values and each row's position among them.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DistinctValues {
+    pub values: Vec<f64>,
+    pub index: Vec<u32>,
+}
+
+impl DistinctValues {
+    /// The distinct values of `column` where they are at most half as many as its rows, else
+    /// `None`. In whole days or weeks a time has few f64 patterns and these are found in a
+    /// table of their codes ([`dense_index`]; 1,460 distinct T among the 780,353 rows of the
+    /// bench's 1M summary); times in fractions (CDNOW's weeks to two decimals: 84 distinct T
+    /// and 256 distinct t_x among 1,030 rows) by a sort where the rows are few. Continuous
+    /// times (the bench's t_x) are neither: every row is then its own value.
+    pub fn of(column: &[f64]) -> Option<Self> {
+        let most_codes = (column.len() as u64).clamp(1 << 10, 1 << 16);
+        // At most u32::MAX rows: `Patterns` counts customers in u32 positions.
+        let (index, values) = match dense_index(column.len(), |i| column[i].to_bits(), most_codes) {
+            Some((index, values)) => (index, values.into_iter().map(f64::from_bits).collect()),
+            None if column.len() <= ROWS_PER_TASK => sorted_index(column),
+            None => return None,
+        };
+        (values.len() * 2 <= column.len()).then_some(Self { values, index })
+    }
+
+    /// The same for a subset of the rows: the values kept where they are fewer than the rows.
+    fn rows(&self, rows: &[usize]) -> Option<Self> {
+        (self.values.len() < rows.len()).then(|| Self {
+            values: self.values.clone(),
+            index: rows.iter().map(|&i| self.index[i]).collect(),
+        })
+    }
+}
+
+/// Positions of a column's values among its distinct values (sorted), by sorting the rows.
+fn sorted_index(column: &[f64]) -> (Vec<u32>, Vec<f64>) {
+    let mut order: Vec<u32> = (0..column.len() as u32).collect();
+    // total_cmp: the validated times are finite and not negative, so this is their order.
+    order.sort_unstable_by(|&i, &j| column[i as usize].total_cmp(&column[j as usize]));
+    let mut values: Vec<f64> = Vec::new();
+    let mut index = vec![0; column.len()];
+    for i in order {
+        let v = column[i as usize];
+        if values
+            .last()
+            .is_none_or(|last| last.to_bits() != v.to_bits())
+        {
+            values.push(v);
+        }
+        index[i as usize] = (values.len() - 1) as u32;
+    }
+    (index, values)
 }
 
 /// One repeat buyer's spend: x repeat purchases with mean value z̄ (the Gamma-Gamma input).
@@ -202,7 +356,11 @@ pub struct SpendHistory {
     pub mean_spend: f64,
 }
 
-/// Distinct (x, z̄) rows with counts, z̄ divided by `scale`.
+/// The repeat buyers' (x, z̄) rows, in the order given, z̄ divided by `scale`.
+///
+/// Not grouped: mean spends are seldom identical (778,911 rows, 777,468 distinct in the bench's
+/// 1M summary), and finding the duplicates took a sort of every row, 20 ms of a 38 ms fit.
+/// Sums over the rows follow the input order (see [`Patterns::new`]).
 #[derive(Clone, Debug)]
 pub(crate) struct SpendPatterns {
     pub frequency: Vec<u32>,
@@ -215,77 +373,71 @@ pub(crate) struct SpendPatterns {
 
 impl SpendPatterns {
     pub fn new(spends: &[SpendHistory], scale: f64) -> Self {
-        let mut out = Self::unscaled(spends);
-        out.rescale(scale);
-        out
-    }
-
-    /// The rows with z̄ divided by its weighted mean, and that mean: ln z̄ taken once, after.
-    pub fn scaled_by_mean(spends: &[SpendHistory]) -> (Self, f64) {
-        let mut out = Self::unscaled(spends);
-        let scale = out.mean_spend();
-        out.rescale(scale);
-        (out, scale)
-    }
-
-    /// The rows as given, without ln z̄.
-    fn unscaled(spends: &[SpendHistory]) -> Self {
-        let n = spends.len();
-        let mut out = Self {
-            frequency: Vec::with_capacity(n),
-            mean_spend: Vec::with_capacity(n),
-            ln_mean_spend: Vec::new(),
-            weight: Vec::with_capacity(n),
-            customers: n as f64,
-        };
-        for_each_distinct(
-            n,
-            |i| {
-                [
-                    u64::from(spends[i].frequency),
-                    spends[i].mean_spend.to_bits(),
-                ]
-            },
-            |[x, mean_spend], count| {
-                // x came from a u32.
-                out.frequency.push(x as u32);
-                out.mean_spend.push(f64::from_bits(mean_spend));
-                out.weight.push(count);
-            },
-        );
-        out
+        let mean_spend: Vec<f64> = spends
+            .par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .map(|s| s.mean_spend / scale)
+            .collect();
+        Self {
+            frequency: spends
+                .par_iter()
+                .with_min_len(ROWS_PER_TASK)
+                .map(|s| s.frequency)
+                .collect(),
+            ln_mean_spend: mean_spend
+                .par_iter()
+                .with_min_len(ROWS_PER_TASK)
+                .map(|z| z.ln())
+                .collect(),
+            mean_spend,
+            weight: vec![1.0; spends.len()],
+            customers: spends.len() as f64,
+        }
     }
 
     pub fn len(&self) -> usize {
         self.frequency.len()
     }
 
-    /// Weighted mean of z̄, summed in the sorted order.
-    pub fn mean_spend(&self) -> f64 {
-        let total: f64 = self.weight.iter().sum();
-        self.mean_spend
-            .iter()
-            .zip(&self.weight)
-            .map(|(z, w)| z * w)
-            .sum::<f64>()
-            / total
+    /// Each row's stratum for a warm start's subsample ([`systematic_sample`]): x (up to
+    /// 63), and ln z̄ in 1024 bins of its range.
+    pub fn strata(&self) -> Vec<u16> {
+        let (low, high) = self
+            .ln_mean_spend
+            .par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .map(|&l| (l, l))
+            .reduce(
+                || (f64::INFINITY, f64::NEG_INFINITY),
+                |a, b| (a.0.min(b.0), a.1.max(b.1)),
+            );
+        let per_bin = if high > low {
+            1023.0 / (high - low)
+        } else {
+            0.0
+        };
+        (0..self.len())
+            .into_par_iter()
+            .with_min_len(ROWS_PER_TASK)
+            .map(|i| {
+                // In [0, 1023]: ln z̄ is within [low, high].
+                let bin = (((self.ln_mean_spend[i] - low) * per_bin) as u16).min(1023);
+                (self.frequency[i].min(63) as u16) << 10 | bin
+            })
+            .collect()
     }
 
-    /// Divides every z̄ by `scale`.
-    pub fn rescale(&mut self, scale: f64) {
-        // Element by element, so the same bits on any number of threads. The ln of 778,911 z̄
-        // (the bench's 1M summary) in parallel: Gamma-Gamma fit median of 8 interleaved runs
-        // 48.4 -> 43.8 ms (load ~1.4); the same for the BG/NBD times' divisions measured nothing.
-        self.mean_spend
-            .par_iter_mut()
-            .with_min_len(1 << 14)
-            .for_each(|z| *z /= scale);
-        self.ln_mean_spend = self
-            .mean_spend
-            .par_iter()
-            .with_min_len(1 << 14)
-            .map(|z| z.ln())
-            .collect();
+    /// The given rows, weights kept.
+    pub fn rows(&self, rows: &[usize]) -> Self {
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let weight = pick(&self.weight);
+        Self {
+            frequency: rows.iter().map(|&i| self.frequency[i]).collect(),
+            mean_spend: pick(&self.mean_spend),
+            ln_mean_spend: pick(&self.ln_mean_spend),
+            customers: weight.iter().sum(),
+            weight,
+        }
     }
 }
 
@@ -322,12 +474,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn patterns_group_identical_rows_in_sorted_order() {
+    fn one_time_buyers_are_grouped_by_age_and_repeat_buyers_kept_in_order() {
         let h = |x, t, a| RepeatHistory::new(x, t, a);
-        let p = Patterns::new(&[h(1, 2.0, 5.0), h(0, 0.0, 5.0), h(1, 2.0, 5.0)], 1.0);
-        assert_eq!(p.frequency, vec![0, 1]);
-        assert_eq!(p.weight, vec![1.0, 2.0]);
-        assert_eq!(p.max_frequency, 1);
+        let histories = [
+            h(2, 3.0, 6.0),
+            h(0, 0.0, 5.0),
+            h(1, 2.0, 5.0),
+            h(0, 0.0, 4.0),
+            h(0, 0.0, 5.0),
+            h(2, 3.0, 6.0),
+        ];
+        let p = Patterns::new(&histories, 2.0);
+        assert_eq!(p.frequency, vec![0, 0, 2, 1, 2]);
+        assert_eq!(p.recency, vec![0.0, 0.0, 1.5, 1.0, 1.5]);
+        assert_eq!(p.age, vec![2.0, 2.5, 3.0, 2.5, 3.0]);
+        assert_eq!(p.weight, vec![1.0, 2.0, 1.0, 1.0, 1.0]);
+        assert_eq!(p.max_frequency, 2);
+    }
+
+    #[test]
+    fn distinct_times_are_indexed_where_they_are_few() {
+        let whole_days: Vec<f64> = (0..5_000_u32).map(|i| f64::from(i % 365 + 1)).collect();
+        let d = DistinctValues::of(&whole_days).expect("365 values");
+        assert_eq!(d.values.len(), 365);
+        for (t, i) in whole_days.iter().zip(&d.index) {
+            assert_eq!(d.values[*i as usize], *t);
+        }
+        let weeks = [2.0, 2.57, 3.29, 2.57, 3.29, 3.29, 2.0, 2.57];
+        let d = DistinctValues::of(&weeks).expect("3 values in 8 rows");
+        assert_eq!(d.values, vec![2.0, 2.57, 3.29]);
+        assert_eq!(d.index, vec![0, 1, 2, 1, 2, 2, 0, 1]);
+        assert!(DistinctValues::of(&[1.5, 2.25, 3.125, 4.0, 1.5]).is_none());
+        let continuous: Vec<f64> = (0..100_000_u32).map(|i| f64::from(i) / 7.3).collect();
+        assert!(DistinctValues::of(&continuous).is_none());
     }
 
     #[test]

@@ -43,12 +43,16 @@ pub(crate) trait LikelihoodModel<const N: usize>: Sized {
 /// number of threads.
 pub(crate) fn ordered_sum<R: Real>(len: usize, term: impl Fn(usize) -> R + Sync) -> R {
     const CHUNK: usize = 4096;
-    let partial: Vec<R> = (0..len.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let end = ((c + 1) * CHUNK).min(len);
-            (c * CHUNK..end).fold(R::constant(0.0), |s, i| s + term(i))
-        })
-        .collect();
+    let of = |c: usize| {
+        let end = ((c + 1) * CHUNK).min(len);
+        (c * CHUNK..end).fold(R::constant(0.0), |s, i| s + term(i))
+    };
+    let chunks = len.div_ceil(CHUNK);
+    // One chunk: no hand-over to the thread pool (as `curvature::ordered_chunk_sum`).
+    let partial: Vec<R> = if chunks <= 1 {
+        (0..chunks).map(of).collect()
+    } else {
+        (0..chunks).into_par_iter().map(of).collect()
+    };
     partial.into_iter().fold(R::constant(0.0), |a, b| a + b)
 }

@@ -8,14 +8,16 @@
 //!   data's units, standard errors and how the optimiser fared.
 //!
 //! Layout: `real` (f64 and forward-mode duals), `hypergeometric` (ln ₂F₁), `quadrature`,
-//! `history` (inputs and the table of distinct rows), `distinct_rows` (sorting them), one file
+//! `history` (inputs and the rows the likelihoods sum over), `distinct_rows` (distinct values
+//! of a column), one file
 //! per model, `likelihood` (what a
 //! model gives the fitter), `curvature` (closed-form Hessians), `newton`, `fit`, `process`, `forecast` (a customer
 //! base at once), `clv`.
 //!
 //! Invariants: each log-likelihood is written once and differentiated exactly; likelihood sums
-//! run over distinct rows in sorted order with a fixed chunking, so a fit gives the same bytes
-//! for any input order and thread count; predictions are finite and non-negative, or `None`
+//! run over fixed chunks added in a fixed order, so a fit gives the same bytes on any number of
+//! threads (the same customers in another order: the same fit to rounding; the pipeline gives
+//! them in customer-id order); predictions are finite and non-negative, or `None`
 //! where the parameters make them undefined, never NaN.
 
 mod bgnbd;
