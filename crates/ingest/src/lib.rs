@@ -31,6 +31,7 @@ mod parquet_reader;
 mod plain_rows;
 mod profile;
 pub mod quarantine;
+mod row_fingerprint;
 mod row_validator;
 pub mod source;
 mod suspicious;

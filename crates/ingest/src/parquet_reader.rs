@@ -319,6 +319,11 @@ fn read_row_group(
 fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut impl RowSink) {
     let columns: Vec<Column<'_>> = batch.columns().iter().map(Column::new).collect();
     let plain = sink.plain_rows(batch);
+    // Plain rows are fingerprinted from their values where arrow's row format takes the
+    // batch's types, else from their text as the row path does.
+    let typed = plain
+        .as_ref()
+        .and_then(|_| crate::row_fingerprint::typed_fingerprints(batch));
     let mut fingerprints: Vec<u128> = Vec::new();
     let rows = batch.num_rows();
     let mut i = 0;
@@ -330,7 +335,10 @@ fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut i
                 i += 1;
             }
             fingerprints.clear();
-            for r in start..i {
+            if let Some(typed) = &typed {
+                fingerprints.extend_from_slice(&typed[start..i]);
+            }
+            for r in (start..i).filter(|_| typed.is_none()) {
                 raw.clear();
                 for (k, column) in columns.iter().enumerate() {
                     if k > 0 {

@@ -147,8 +147,9 @@ pub trait RowSink: Send {
 
     /// Rows `rows` of `batch`, every one judged plain by [`RowSink::plain_rows`] and in file
     /// order with the other rows; `first_ordinal` is the ordinal (Parquet row number) of the
-    /// first, and `fingerprints[k]` the xxh3-128 hash of row `rows.start + k`'s `raw` text as
-    /// [`RowSink::row`] would have received it.
+    /// first, and `fingerprints[k]` row `rows.start + k`'s duplicate fingerprint: a 128-bit
+    /// hash of its values, equal for identical rows (a hash of the `raw` text
+    /// [`RowSink::row`] would have received, or of arrow's row format of its values).
     fn plain_run(
         &mut self,
         batch: &RecordBatch,
