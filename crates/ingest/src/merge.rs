@@ -1,16 +1,16 @@
 //! Joining the chunks of one file, in file order, and the checks that need the whole file:
 //! the day/month order of ambiguous dates, the file's currency, and exact duplicate rows.
 
-use crate::chunk_builder::{ChunkBuilder, Flagged, RowCounts, WARNING_EXAMPLES, is_malformed};
+use crate::chunk_builder::{
+    ChunkBuilder, Flagged, PendingRow, RowCounts, WARNING_EXAMPLES, is_malformed,
+};
 use crate::quarantine::QuarantineEntry;
 use arrow::array::{Array, ArrayRef, BooleanArray, Date32Array, TimestampMicrosecondArray};
 use arrow::compute::filter_record_batch;
 use arrow::record_batch::RecordBatch;
 use kehu_domain::Reason;
-use rayon::slice::ParallelSliceMut;
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The merged result of all chunks.
@@ -66,11 +66,16 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
     // Kept duplicates are only counted: a sorted list of fingerprints does that in 16 bytes a
     // row, where the map of first lines took about 40 (420 MB at 1e7 rows).
     let keep_duplicates = chunks.first().is_some_and(|c| c.config().keep_duplicates);
-    let mut seen: HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>> =
-        HashMap::with_capacity_and_hasher(
-            if keep_duplicates { 0 } else { rows },
-            Default::default(),
-        );
+    // Rows quarantined below for their currency or an unsettled date are no one's duplicate.
+    let currency = merged.currency;
+    let quarantined_early = |p: &PendingRow| {
+        p.currency.is_some_and(|c| c != currency) || (!p.ambiguous.is_empty() && order.is_none())
+    };
+    let duplicates = if keep_duplicates {
+        Vec::new()
+    } else {
+        duplicate_rows(&chunks, quarantined_early)
+    };
     let mut kept: Vec<u128> = Vec::with_capacity(if keep_duplicates { rows } else { 0 });
     let mut kept_foreign_symbols = 0u64;
     let mut repeated = 0u64;
@@ -120,19 +125,15 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
             }
             if problem.is_none() && keep_duplicates {
                 kept.push(row.fingerprint);
-            } else if problem.is_none() {
-                match seen.entry(row.fingerprint) {
-                    Entry::Occupied(first) => {
-                        problem = Some((
-                            Reason::DuplicateRow,
-                            format!("duplicate of line {}", first.get()),
-                            None,
-                        ))
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(row.ordinal);
-                    }
-                }
+            } else if problem.is_none()
+                && let Ok(k) = duplicates.binary_search_by_key(&row.ordinal, |d| d.0)
+            {
+                let first = duplicates[k].1;
+                problem = Some((
+                    Reason::DuplicateRow,
+                    format!("duplicate of line {first}"),
+                    None,
+                ));
             }
             if let Some((reason, message, column)) = problem {
                 keep[i] = false;
@@ -262,24 +263,43 @@ fn replace_values(
     RecordBatch::try_new(batch.schema(), columns)
 }
 
-/// Row fingerprints are already xxh3-128 hashes: hashing them again would only cost time.
-#[derive(Debug, Default)]
-struct FingerprintHasher(u64);
-
-impl Hasher for FingerprintHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 ^= u64::from_le_bytes(word);
-        }
-    }
-
-    fn write_u128(&mut self, value: u128) {
-        self.0 = value as u64 ^ (value >> 64) as u64;
-    }
+/// The accepted rows that repeat an earlier one exactly, each with the ordinal of the first,
+/// in order of ordinal, among the rows `excluded` does not rule out. The fingerprints (with ordinals) are
+/// sorted on all cores; a map of every row's first line, filled row by row in file order, took
+/// 1.4 s of a 3.7 s import of the bench's 1e7-line Parquet file.
+fn duplicate_rows(
+    chunks: &[ChunkBuilder],
+    excluded: impl Fn(&PendingRow) -> bool + Sync,
+) -> Vec<(u64, u64)> {
+    let mut keys: Vec<[u64; 3]> = chunks
+        .par_iter()
+        .flat_map_iter(|c| {
+            // Pending rows are in row order.
+            let mut skipped = c
+                .pending
+                .iter()
+                .filter(|p| excluded(p))
+                .map(|p| p.index)
+                .peekable();
+            let rows = c.accepted_rows.iter().enumerate();
+            rows.filter_map(move |(i, r)| {
+                if skipped.next_if_eq(&i).is_some() {
+                    return None;
+                }
+                // The fingerprint's two halves, then the ordinal.
+                Some([
+                    (r.fingerprint >> 64) as u64,
+                    r.fingerprint as u64,
+                    r.ordinal,
+                ])
+            })
+        })
+        .collect();
+    keys.par_sort_unstable();
+    let mut later: Vec<(u64, u64)> = keys
+        .chunk_by(|a, b| a[..2] == b[..2])
+        .flat_map(|same| same[1..].iter().map(|row| (row[2], same[0][2])))
+        .collect();
+    later.sort_unstable();
+    later
 }
