@@ -33,25 +33,32 @@ pub fn flag_suspicious(merged: &mut Merged) {
         return;
     }
     let batches = &merged.batches;
-    let mut logs: Vec<f64> = per_batch(batches, |batch| {
+    // log10 is increasing, so the quartiles of the logs are the logs of the quartiles: one
+    // log per quartile instead of one per row (and per row again for the fence below, where
+    // only amounts near the fence need theirs).
+    let mut sizes: Vec<f64> = per_batch(batches, |batch| {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
         amounts
             .values()
             .iter()
             .filter(|v| **v != 0)
-            .map(|v| Money::from_units(*v).to_f64().abs().log10())
+            .map(|v| Money::from_units(*v).to_f64().abs())
             .collect()
     });
     let mut outliers = Vec::new();
-    if logs.len() >= 4 {
-        let q1 = quantile(&mut logs, 0.25);
-        let q3 = quantile(&mut logs, 0.75);
+    if sizes.len() >= 4 {
+        let q1 = quantile(&mut sizes, 0.25).log10();
+        let q3 = quantile(&mut sizes, 0.75).log10();
         let fence = q3 + OUTLIER_IQRS * (q3 - q1).max(0.5);
+        // Below this an amount's log is surely under the fence (10^fence less a margin far
+        // wider than the rounding of either side).
+        let surely_under = 10f64.powf(fence) * (1.0 - 1e-9);
         outliers = rows_where(batches, amount_idx, customer_idx, line_idx, |v, _| {
-            v != 0 && Money::from_units(v).to_f64().abs().log10() > fence
+            let size = Money::from_units(v).to_f64().abs();
+            v != 0 && size > surely_under && size.log10() > fence
         });
     }
-    drop(logs);
+    drop(sizes);
 
     let refunders: HashSet<&str, Xxh3Builder> = per_batch(batches, |batch| {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
