@@ -62,23 +62,15 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
     });
     (merged.currency, merged.currency_named) = file_currency(&chunks);
 
-    let rows: usize = chunks.iter().map(|c| c.accepted_rows.len()).sum();
-    // Kept duplicates are only counted: a sorted list of fingerprints does that in 16 bytes a
-    // row, where the map of first lines took about 40 (420 MB at 1e7 rows).
     let keep_duplicates = chunks.first().is_some_and(|c| c.config().keep_duplicates);
     // Rows quarantined below for their currency or an unsettled date are no one's duplicate.
     let currency = merged.currency;
     let quarantined_early = |p: &PendingRow| {
         p.currency.is_some_and(|c| c != currency) || (!p.ambiguous.is_empty() && order.is_none())
     };
-    let duplicates = if keep_duplicates {
-        Vec::new()
-    } else {
-        duplicate_rows(&chunks, quarantined_early)
-    };
-    let mut kept: Vec<u128> = Vec::with_capacity(if keep_duplicates { rows } else { 0 });
+    // Kept duplicates are only counted; the others are quarantined below.
+    let duplicates = duplicate_rows(&chunks, quarantined_early);
     let mut kept_foreign_symbols = 0u64;
-    let mut repeated = 0u64;
     for chunk in &mut chunks {
         let config = std::sync::Arc::clone(chunk.config());
         let header_name = |c: usize| config.header.names.get(c).cloned().unwrap_or_default();
@@ -123,9 +115,8 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
                     }
                 }
             }
-            if problem.is_none() && keep_duplicates {
-                kept.push(row.fingerprint);
-            } else if problem.is_none()
+            if problem.is_none()
+                && !keep_duplicates
                 && let Ok(k) = duplicates.binary_search_by_key(&row.ordinal, |d| d.0)
             {
                 let first = duplicates[k].1;
@@ -181,13 +172,10 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
             }
         }
     }
-    if keep_duplicates {
-        kept.par_sort_unstable();
-        repeated = kept.windows(2).filter(|w| w[0] == w[1]).count() as u64;
-    }
-    drop(kept);
-    if repeated > 0 {
-        merged.warnings.insert(Reason::RepeatedRow, repeated);
+    if keep_duplicates && !duplicates.is_empty() {
+        merged
+            .warnings
+            .insert(Reason::RepeatedRow, duplicates.len() as u64);
     }
     if kept_foreign_symbols > 0 {
         *merged.normalised.entry(Reason::CurrencySymbol).or_insert(0) += kept_foreign_symbols;
@@ -291,9 +279,10 @@ fn replace_values(
 }
 
 /// The accepted rows that repeat an earlier one exactly, each with the ordinal of the first,
-/// in order of ordinal, among the rows `excluded` does not rule out. The fingerprints (with ordinals) are
-/// sorted on all cores; a map of every row's first line, filled row by row in file order, took
-/// 1.4 s of a 3.7 s import of the bench's 1e7-line Parquet file.
+/// in order of ordinal, among the rows `excluded` does not rule out: quarantined, or (kept
+/// duplicates) only counted. The fingerprints (with ordinals) are sorted on all cores; a map
+/// of every row's first line, filled row by row in file order, took 1.4 s of a 3.7 s import
+/// of the bench's 1e7-line Parquet file.
 fn duplicate_rows(
     chunks: &[ChunkBuilder],
     excluded: impl Fn(&PendingRow) -> bool + Sync,

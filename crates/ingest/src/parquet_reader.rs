@@ -335,18 +335,20 @@ fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut i
                 i += 1;
             }
             fingerprints.clear();
-            if let Some(typed) = &typed {
-                fingerprints.extend_from_slice(&typed[start..i]);
-            }
-            for r in (start..i).filter(|_| typed.is_none()) {
-                raw.clear();
-                for (k, column) in columns.iter().enumerate() {
-                    if k > 0 {
-                        raw.push(',');
+            match &typed {
+                Some(typed) => fingerprints.extend_from_slice(&typed[start..i]),
+                None => {
+                    for r in start..i {
+                        raw.clear();
+                        for (k, column) in columns.iter().enumerate() {
+                            if k > 0 {
+                                raw.push(',');
+                            }
+                            push_text(raw, &column.cell(r));
+                        }
+                        fingerprints.push(xxhash_rust::xxh3::xxh3_128(raw.as_bytes()));
                     }
-                    push_text(raw, &column.cell(r));
                 }
-                fingerprints.push(xxhash_rust::xxh3::xxh3_128(raw.as_bytes()));
             }
             sink.plain_run(batch, start..i, *row + 1, &fingerprints);
             *row += (i - start) as u64;

@@ -172,17 +172,13 @@ fn sort<T: Ord + Send>(v: &mut [T]) {
 mod tests {
     use super::*;
 
+    /// The reference: an ordered map of counts.
     fn by_sort_and_count(values: &[u64]) -> Vec<(u64, usize)> {
-        let mut sorted = values.to_vec();
-        sorted.sort_unstable();
-        let mut out: Vec<(u64, usize)> = Vec::new();
-        for v in sorted {
-            match out.last_mut() {
-                Some((last, count)) if *last == v => *count += 1,
-                _ => out.push((v, 1)),
-            }
+        let mut counts = std::collections::BTreeMap::new();
+        for &v in values {
+            *counts.entry(v).or_insert(0) += 1;
         }
-        out
+        counts.into_iter().collect()
     }
 
     #[test]

@@ -14,10 +14,10 @@ use super::curvature::Curvature;
 use super::error::ModelError;
 use super::gamma_gamma::GammaGamma;
 use super::history::{
-    Patterns, ROWS_PER_TASK, RepeatHistory, SpendHistory, SpendPatterns, ordered_mean,
-    systematic_sample, validate_histories, validate_spends,
+    Patterns, ROWS_PER_TASK, RepeatHistory, SpendHistory, SpendPatterns, systematic_sample,
+    validate_histories, validate_spends,
 };
-use super::likelihood::LikelihoodModel;
+use super::likelihood::{LikelihoodModel, ordered_sum};
 use super::mbgnbd::MbgNbd;
 use super::newton::{in_log_parameters, newton};
 use super::pareto_nbd::ParetoNbd;
@@ -108,7 +108,7 @@ pub fn fit_gamma_gamma(
     on_thread_pool(spends.len(), || {
         validate_spends(spends)?;
         // Spends are divided by their mean so that every start is on the data's scale.
-        let scale = ordered_mean(spends.len(), |i| spends[i].mean_spend);
+        let scale = ordered_sum(spends.len(), |i| spends[i].mean_spend) / spends.len() as f64;
         let data = SpendPatterns::new(spends, scale);
         maximise::<GammaGamma, 3>(&data, data.len(), spends.len(), scale, options)
     })
@@ -121,7 +121,7 @@ fn fit_purchases<M: LikelihoodModel<4, Data = Patterns> + Send>(
     on_thread_pool(histories.len(), || {
         validate_histories(histories)?;
         // Times are divided by the mean age so that every start is on the data's scale.
-        let scale = ordered_mean(histories.len(), |i| histories[i].age);
+        let scale = ordered_sum(histories.len(), |i| histories[i].age) / histories.len() as f64;
         let scale = if scale > 0.0 { scale } else { 1.0 };
         let data = Patterns::new(histories, scale);
         maximise::<M, 4>(&data, data.len(), histories.len(), scale, options)

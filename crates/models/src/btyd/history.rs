@@ -124,14 +124,18 @@ impl Patterns {
             .collect();
         // f64 bit patterns order like the values for the non-negative ages validated here.
         let groups = counted_distinct(one_time_ages);
-        let (repeat_buyers, max_frequency) = histories
+        // Repeat buyers per chunk of the input (where each chunk's rows will go) and the
+        // largest x, in one pass.
+        let (per_chunk, most): (Vec<usize>, Vec<u32>) = histories
             .par_chunks(COPY_CHUNK)
             .map(|c| {
                 c.iter().fold((0, 0), |(n, most), h| {
                     (n + usize::from(h.frequency > 0), most.max(h.frequency))
                 })
             })
-            .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1.max(b.1)));
+            .unzip();
+        let repeat_buyers: usize = per_chunk.iter().sum();
+        let max_frequency = most.into_iter().max().unwrap_or(0);
         let rows = groups.len() + repeat_buyers;
         let mut out = Self {
             frequency: vec![0; rows],
@@ -146,7 +150,7 @@ impl Patterns {
             out.age[i] = f64::from_bits(*age);
             out.weight[i] = *count as f64;
         }
-        out.copy_repeat_buyers(histories, groups.len());
+        out.copy_repeat_buyers(histories, &per_chunk, groups.len());
         // Indexed before the division: times in whole days have few bit patterns, their
         // quotients many.
         out.ages = DistinctValues::of(&out.age);
@@ -165,15 +169,12 @@ impl Patterns {
     }
 
     /// Writes the repeat buyers' rows from row `first` on, in input order, a chunk of the
-    /// input per task (a sequential copy of the bench's 1M histories took ~10 ms).
-    fn copy_repeat_buyers(&mut self, histories: &[RepeatHistory], first: usize) {
-        let counts: Vec<usize> = histories
-            .par_chunks(COPY_CHUNK)
-            .map(|c| c.iter().filter(|h| h.frequency > 0).count())
-            .collect();
-        let frequency = split_by(&mut self.frequency[first..], &counts);
-        let recency = split_by(&mut self.recency[first..], &counts);
-        let age = split_by(&mut self.age[first..], &counts);
+    /// input per task (a sequential copy of the bench's 1M histories took ~10 ms); `counts`:
+    /// the repeat buyers in each chunk of `COPY_CHUNK` histories.
+    fn copy_repeat_buyers(&mut self, histories: &[RepeatHistory], counts: &[usize], first: usize) {
+        let frequency = split_by(&mut self.frequency[first..], counts);
+        let recency = split_by(&mut self.recency[first..], counts);
+        let age = split_by(&mut self.age[first..], counts);
         histories
             .par_chunks(COPY_CHUNK)
             .zip(frequency)
@@ -259,18 +260,6 @@ pub(crate) fn systematic_sample(strata: &[u16], step: usize) -> Vec<usize> {
             (*position - 1).is_multiple_of(step).then_some(i)
         })
         .collect()
-}
-
-/// The mean of `value(i)` over i < `len`, summed in fixed chunks in order: the same bits on
-/// any number of threads.
-pub(crate) fn ordered_mean(len: usize, value: impl Fn(usize) -> f64 + Sync) -> f64 {
-    const CHUNK: usize = 4096;
-    let partial: Vec<f64> = (0..len.div_ceil(CHUNK))
-        .into_par_iter()
-        .with_min_len(ROWS_PER_TASK / CHUNK)
-        .map(|c| (c * CHUNK..((c + 1) * CHUNK).min(len)).map(&value).sum())
-        .collect();
-    partial.iter().sum::<f64>() / len as f64
 }
 
 /// Rows per task when the histories are copied.
