@@ -8,9 +8,11 @@ use crate::quarantine::QuarantineEntry;
 use crate::row_validator::{Ambiguity, FieldProblem, RowNotes, ValidatorConfig, Value};
 use crate::source::{Cell, RawRow, Rejected, RowSink};
 use arrow::array::{
-    ArrayBuilder, ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder,
-    StringBuilder, TimestampMicrosecondBuilder, UInt64Builder, new_null_array,
+    ArrayBuilder, ArrayRef, BooleanArray, BooleanBuilder, Date32Builder, Decimal128Builder,
+    Float64Builder, StringBuilder, TimestampMicrosecondBuilder, UInt64Array, UInt64Builder,
+    new_null_array,
 };
+use arrow::buffer::BooleanBuffer;
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use kehu_domain::{Location, Money, Reason};
@@ -37,15 +39,6 @@ pub struct RowCounts {
     pub malformed: u64,
 }
 
-/// Per-row facts the merge step needs, kept small: one per accepted row.
-#[derive(Debug, Clone, Copy)]
-pub struct AcceptedRow {
-    /// Hash of the row's raw text, for exact duplicates.
-    pub fingerprint: u128,
-    /// Physical line (or sheet or Parquet row) of the row.
-    pub ordinal: u64,
-}
-
 /// An accepted row that the whole file may still quarantine: an ambiguous date, or an amount
 /// marked with a currency other than CNY. Rare, so kept apart.
 #[derive(Debug, Clone)]
@@ -65,6 +58,30 @@ pub struct PendingRow {
 /// A flagged (accepted) row, kept as an example for the report.
 pub type Flagged = QuarantineEntry;
 
+/// Null arrays of the fields a source has no column for, one per field for the whole import,
+/// that direct parts take slices of. A null array of its own per 64Ki-row part allocated and
+/// zeroed ~65 bytes a row for the bench's file (three absent decimals, four strings and a
+/// date): the kernel clearing those pages was up to 40% of the import's time.
+#[derive(Debug, Default)]
+pub(crate) struct SharedNulls(std::sync::Mutex<BTreeMap<usize, ArrayRef>>);
+
+impl SharedNulls {
+    /// `rows` nulls of field `field`, of type `data_type`.
+    fn slice(&self, field: usize, data_type: &DataType, rows: usize) -> ArrayRef {
+        let mut arrays = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let array = arrays
+            .entry(field)
+            .or_insert_with(|| new_null_array(data_type, rows));
+        if array.len() < rows {
+            *array = new_null_array(data_type, rows);
+        }
+        array.slice(0, rows)
+    }
+}
+
 /// Collects one chunk of rows. Made by [`crate::row_validator::RowValidator`].
 #[derive(Debug)]
 pub struct ChunkBuilder {
@@ -76,8 +93,16 @@ pub struct ChunkBuilder {
     pub counts: RowCounts,
     /// Quarantine entries, in row order.
     pub quarantine: Vec<QuarantineEntry>,
-    /// Accepted rows, in order (parallel to the builders).
-    pub accepted_rows: Vec<AcceptedRow>,
+    /// Per accepted row, in order: a hash of its raw text or values, for exact duplicates.
+    /// (Apart from `ordinals`: a `u128` beside a `u64` pads a row's pair to 32 bytes.)
+    pub fingerprints: Vec<u128>,
+    /// Per accepted row, in order: its physical line (or sheet or Parquet row).
+    pub ordinals: Vec<u64>,
+    /// Accepted rows already made into batches, in order; the builders hold the rows after
+    /// them.
+    parts: Vec<RecordBatch>,
+    /// Rows the builders are to be sized for at their first row (see `reserve`).
+    reserve_hint: usize,
     /// Accepted rows still open to a whole-file decision, in row order.
     pub pending: Vec<PendingRow>,
     /// Accepted rows whose amounts were marked as CNY (¥, 元, RMB).
@@ -264,7 +289,10 @@ impl ChunkBuilder {
             source_line: UInt64Builder::new(),
             counts: RowCounts::default(),
             quarantine: Vec::new(),
-            accepted_rows: Vec::new(),
+            fingerprints: Vec::new(),
+            ordinals: Vec::new(),
+            parts: Vec::new(),
+            reserve_hint: 0,
             pending: Vec::new(),
             cny_marked: 0,
             location_template: None,
@@ -294,8 +322,22 @@ impl ChunkBuilder {
         &self.config
     }
 
-    /// The chunk's accepted rows as a batch of the canonical schema.
-    pub fn finish_batch(&mut self) -> Result<RecordBatch, arrow::error::ArrowError> {
+    /// Accepted rows so far.
+    pub fn accepted_len(&self) -> usize {
+        self.ordinals.len()
+    }
+
+    /// The chunk's accepted rows as batches of the canonical schema, in order, none empty.
+    pub fn finish_batches(&mut self) -> Result<Vec<RecordBatch>, arrow::error::ArrowError> {
+        self.flush_builders()?;
+        Ok(std::mem::take(&mut self.parts))
+    }
+
+    /// Makes the rows in the builders a part (when there are any).
+    fn flush_builders(&mut self) -> Result<(), arrow::error::ArrowError> {
+        if self.source_line.is_empty() {
+            return Ok(());
+        }
         let kind = self.config.mapping.kind;
         let mut arrays: Vec<ArrayRef> =
             self.columns.iter_mut().map(ColumnBuilder::finish).collect();
@@ -303,7 +345,62 @@ impl ChunkBuilder {
             arrays.push(Arc::new(self.is_refund.finish()));
         }
         arrays.push(Arc::new(self.source_line.finish()));
-        RecordBatch::try_new(canonical_schema(kind), arrays)
+        self.parts
+            .push(RecordBatch::try_new(canonical_schema(kind), arrays)?);
+        Ok(())
+    }
+
+    /// Sizes the builders once, at their first row, for the rows `reserve` announced (copies
+    /// and page faults of doubling showed up as a third of the import's time before); a chunk
+    /// whose rows all arrive as whole plain batches never allocates them.
+    fn reserve_builders(&mut self) {
+        let rows = std::mem::take(&mut self.reserve_hint);
+        if rows > 0 && self.source_line.is_empty() {
+            for column in &mut self.columns {
+                column.reserve(rows);
+            }
+            self.source_line = UInt64Builder::with_capacity(rows);
+            self.is_refund = BooleanBuilder::with_capacity(rows);
+        }
+    }
+
+    /// Whole plain batch `batch` as a part of canonical columns made straight from its arrays
+    /// (strings shared, not copied); `None` when a mapped column is not of a shape
+    /// [`Source::canonical_array`] takes whole.
+    fn direct_part(
+        &self,
+        batch: &RecordBatch,
+        first_ordinal: u64,
+    ) -> Result<Option<RecordBatch>, arrow::error::ArrowError> {
+        let config = Arc::clone(&self.config);
+        let mapping = &config.mapping;
+        let n = batch.num_rows();
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(mapping.fields().len() + 2);
+        for (field, (spec, column)) in mapping.fields().iter().zip(&mapping.columns).enumerate() {
+            let target = arrow_type(spec.ty);
+            let array = match column {
+                None => config.shared_nulls.slice(field, &target, n),
+                Some(c) => {
+                    let array = batch.column(*c);
+                    let source = Source::of(spec, array.as_ref());
+                    match source.and_then(|s| s.canonical_array(array, &target).transpose()) {
+                        Some(array) => array?,
+                        None => return Ok(None),
+                    }
+                }
+            };
+            arrays.push(array);
+        }
+        if mapping.kind == TableKind::Transactions {
+            // Plain rows have no negative amount (a refund is noted, so it takes the row path).
+            arrays.push(Arc::new(BooleanArray::new(
+                BooleanBuffer::new_unset(n),
+                None,
+            )));
+        }
+        let lines = first_ordinal..first_ordinal + n as u64;
+        arrays.push(Arc::new(UInt64Array::from_iter_values(lines)));
+        RecordBatch::try_new(canonical_schema(mapping.kind), arrays).map(Some)
     }
 
     fn quarantine_row(&mut self, row: &RawRow<'_>, problems: &[FieldProblem]) {
@@ -408,6 +505,7 @@ impl RowSink for ChunkBuilder {
             self.quarantine_row(&row, &problems);
         } else {
             self.counts.accepted += 1;
+            self.reserve_builders();
             for (builder, value) in self.columns.iter_mut().zip(&values) {
                 builder.append(value);
             }
@@ -443,17 +541,16 @@ impl RowSink for ChunkBuilder {
             }
             if !notes.ambiguous.is_empty() || notes.currency.is_some_and(|c| c != "CNY") {
                 self.pending.push(PendingRow {
-                    index: self.accepted_rows.len(),
+                    index: self.accepted_len(),
                     raw: row.raw.to_string(),
                     ambiguous: notes.ambiguous,
                     currency: notes.currency,
                     currency_column: notes.currency_column,
                 });
             }
-            self.accepted_rows.push(AcceptedRow {
-                fingerprint: xxhash_rust::xxh3::xxh3_128(row.raw.as_bytes()),
-                ordinal: row.location.ordinal(),
-            });
+            self.fingerprints
+                .push(xxhash_rust::xxh3::xxh3_128(row.raw.as_bytes()));
+            self.ordinals.push(row.location.ordinal());
         }
         self.problems = problems;
         values.clear();
@@ -489,16 +586,11 @@ impl RowSink for ChunkBuilder {
     }
 
     fn reserve(&mut self, rows: usize) {
-        // Sized once instead of doubling through the chunk (copies and page faults showed up
-        // as a third of the import's time before).
         let rows = rows.min(1 << 24);
-        if self.accepted_rows.is_empty() {
-            self.accepted_rows.reserve(rows);
-            for column in &mut self.columns {
-                column.reserve(rows);
-            }
-            self.source_line = UInt64Builder::with_capacity(rows);
-            self.is_refund = BooleanBuilder::with_capacity(rows);
+        if self.ordinals.is_empty() {
+            self.fingerprints.reserve(rows);
+            self.ordinals.reserve(rows);
+            self.reserve_hint = rows;
         }
     }
 
@@ -516,6 +608,25 @@ impl RowSink for ChunkBuilder {
         let n = rows.len();
         let config = Arc::clone(&self.config);
         let mapping = &config.mapping;
+        let ordinals = first_ordinal..first_ordinal + n as u64;
+        self.fingerprints.extend_from_slice(&fingerprints[..n]);
+        self.ordinals.extend(ordinals.clone());
+        if n > 0 && self.location_template.is_none() {
+            self.location_template = Some(Location::Row { row: first_ordinal });
+        }
+        self.counts.rows_seen += n as u64;
+        self.counts.accepted += n as u64;
+        // A whole batch of plain rows becomes a part of its own, its arrays shared; an
+        // error here can only be an internal one (the arrays were checked plain), and it
+        // leaves the rows to the builders.
+        if rows == (0..batch.num_rows())
+            && self.flush_builders().is_ok()
+            && let Ok(Some(part)) = self.direct_part(batch, first_ordinal)
+        {
+            self.parts.push(part);
+            return;
+        }
+        self.reserve_builders();
         for ((builder, spec), column) in self
             .columns
             .iter_mut()
@@ -532,21 +643,9 @@ impl RowSink for ChunkBuilder {
             // Plain rows have no negative amount (a refund is noted, so it takes the row path).
             self.is_refund.append_n(n, false);
         }
-        let ordinals = first_ordinal..first_ordinal + n as u64;
-        for (ordinal, &fingerprint) in ordinals.clone().zip(fingerprints) {
-            self.accepted_rows.push(AcceptedRow {
-                fingerprint,
-                ordinal,
-            });
-        }
         for ordinal in ordinals {
             self.source_line.append_value(ordinal);
         }
-        if n > 0 && self.location_template.is_none() {
-            self.location_template = Some(Location::Row { row: first_ordinal });
-        }
-        self.counts.rows_seen += n as u64;
-        self.counts.accepted += n as u64;
     }
 
     fn blank(&mut self, _location: Location) {

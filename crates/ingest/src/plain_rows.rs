@@ -18,17 +18,24 @@
 use crate::fields::{FieldSpec, FieldType, header_matches};
 use crate::options::TableKind;
 use crate::row_validator::ValidatorConfig;
-use crate::text_value::{TextValue, parse_free_text, parse_id, parse_label};
+use crate::text_value::{
+    MAX_FREE_TEXT, MAX_SHORT_TEXT, TextValue, parse_free_text, parse_id, parse_label,
+};
 use arrow::array::{
-    Array, AsArray, Date32Array, Decimal128Array, LargeStringArray, StringArray, StringViewArray,
+    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, LargeStringArray, StringArray,
+    StringViewArray, TimestampMicrosecondArray,
 };
+use arrow::compute::cast;
 use arrow::datatypes::{
-    DataType, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
+    DataType, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit, UInt8Type, UInt16Type,
+    UInt32Type,
 };
+use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use kehu_domain::{Money, Reason};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Days from 0001-01-01 (chrono's day 1 of the common era) to 1970-01-01.
 const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
@@ -53,6 +60,22 @@ impl<'a> Texts<'a> {
         })
     }
 
+    /// The bytes of all values, where the array keeps them in one buffer.
+    fn all_bytes(&self) -> Option<&'a [u8]> {
+        fn between<'x, O: arrow::array::OffsetSizeTrait>(
+            offsets: &[O],
+            data: &'x [u8],
+        ) -> Option<&'x [u8]> {
+            let (first, last) = (offsets.first()?.as_usize(), offsets.last()?.as_usize());
+            data.get(first..last)
+        }
+        match self {
+            Texts::Utf8(a) => between(a.value_offsets(), a.value_data()),
+            Texts::LargeUtf8(a) => between(a.value_offsets(), a.value_data()),
+            Texts::Utf8View(_) => None,
+        }
+    }
+
     pub(crate) fn value(&self, i: usize) -> &'a str {
         match self {
             Texts::Utf8(a) => a.value(i),
@@ -66,8 +89,8 @@ impl<'a> Texts<'a> {
 /// [`crate::row_validator::ValidatorConfig::parse_row`] turns into a value with no note.
 #[derive(Clone, Copy)]
 pub(crate) enum Source<'a> {
-    /// Text kept as it is by `parse`.
-    Text(Texts<'a>, TextParser),
+    /// Text kept as it is by its parser.
+    Text(Texts<'a>, TextKind),
     /// An integer id: its decimal digits (`Cell::Int` → `i.to_string()`).
     IntId(&'a dyn Array),
     /// An exact decimal, in money units.
@@ -76,15 +99,73 @@ pub(crate) enum Source<'a> {
     Date32(&'a Date32Array),
 }
 
-type TextParser = for<'x> fn(&'x str) -> Result<Option<TextValue<'x>>, Reason>;
+/// Which parser a text field takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextKind {
+    /// [`parse_id`].
+    Id,
+    /// [`parse_label`].
+    Label,
+    /// [`parse_free_text`].
+    FreeText,
+}
+
+impl TextKind {
+    fn parse(self, raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
+        match self {
+            TextKind::Id => parse_id(raw),
+            TextKind::Label => parse_label(raw),
+            TextKind::FreeText => parse_free_text(raw),
+        }
+    }
+
+    /// For text of printable ASCII only (space to `~`): whether the parser keeps it as it is
+    /// with no note, without running it, or `None` where only the parser can tell. Such text
+    /// is trimmed only of spaces at its ends, has no control character, counts its characters
+    /// in bytes, and needs no folding; an id may still look like Excel's scientific notation
+    /// or a truncated long number.
+    fn plain_ascii(self, v: &[u8]) -> Option<bool> {
+        let limit = match self {
+            TextKind::FreeText => MAX_FREE_TEXT,
+            TextKind::Id | TextKind::Label => MAX_SHORT_TEXT,
+        };
+        let (&first, &last) = (v.first()?, v.last()?);
+        if first == b' ' || last == b' ' || v.len() > limit {
+            return Some(false);
+        }
+        if self == TextKind::Id && (first.is_ascii_digit() || (16..=18).contains(&v.len())) {
+            return None;
+        }
+        Some(true)
+    }
+}
+
+/// Whether every byte is printable ASCII, space to `~` (no early exit, so that it runs on
+/// vector registers).
+fn printable_ascii(bytes: &[u8]) -> bool {
+    bytes.chunks(256).all(|c| {
+        c.iter()
+            .fold(true, |ok, &b| ok & (b.wrapping_sub(0x20) < 0x5F))
+    })
+}
+
+/// Whether a cell could be a totals row's word ([`ValidatorConfig::is_summary_text`]): a
+/// printable ASCII text can only when it starts with one of the English words' letters.
+fn maybe_summary(config: &ValidatorConfig, t: &str) -> bool {
+    match t.as_bytes().first() {
+        Some(b't' | b'T' | b's' | b'S' | b'g' | b'G') | None => config.is_summary_text(t),
+        Some(&b) if b >= 0x80 || b <= b' ' => config.is_summary_text(t),
+        Some(_) => false,
+    }
+}
 
 impl<'a> Source<'a> {
     /// The column-wise intake of `array` for field `spec`, if there is one.
     pub(crate) fn of(spec: &FieldSpec, array: &'a dyn Array) -> Option<Self> {
-        let text = |parser: TextParser| Texts::of(array).map(|t| Source::Text(t, parser));
+        let text = |kind: TextKind| Texts::of(array).map(|t| Source::Text(t, kind));
         match (spec.ty, array.data_type()) {
             (FieldType::Id, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => {
-                text(parse_id)
+                text(TextKind::Id)
             }
             (
                 FieldType::Id,
@@ -97,8 +178,8 @@ impl<'a> Source<'a> {
                 | DataType::UInt32,
             ) => Some(Source::IntId(array)),
             // `gender` is normalised to male/female after parsing: row path.
-            (FieldType::Label, _) if spec.name != "gender" => text(parse_label),
-            (FieldType::FreeText, _) => text(parse_free_text),
+            (FieldType::Label, _) if spec.name != "gender" => text(TextKind::Label),
+            (FieldType::FreeText, _) => text(TextKind::FreeText),
             (FieldType::Money | FieldType::Quantity, DataType::Decimal128(_, scale)) => {
                 Some(Source::Decimal(array.as_primitive(), *scale))
             }
@@ -107,6 +188,35 @@ impl<'a> Source<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The whole column `array` (this source's array) as the canonical array of type
+    /// `target`, holding the values [`ValidatorConfig::parse_row`] makes of plain cells: UTF-8
+    /// strings shared as they are, other strings and integer ids cast to UTF-8 (arrow writes
+    /// an integer's digits as `i64::to_string` does), decimals scaled to money units, days
+    /// to midnight. `None` for pairs the builders have to take. Only for arrays whose rows
+    /// are all plain.
+    pub(crate) fn canonical_array(
+        &self,
+        array: &ArrayRef,
+        target: &DataType,
+    ) -> Result<Option<ArrayRef>, ArrowError> {
+        Ok(Some(match (self, target) {
+            (Source::Text(Texts::Utf8(_), _), DataType::Utf8) => Arc::clone(array),
+            (Source::Text(..) | Source::IntId(_), DataType::Utf8) => cast(array, target)?,
+            (Source::Decimal(a, scale), DataType::Decimal128(..)) => {
+                let scale = *scale;
+                let units: Decimal128Array =
+                    a.unary(|v| Money::from_scaled(v, scale).map_or(0, |(m, _)| m.units()));
+                Arc::new(units.with_data_type(target.clone()))
+            }
+            (Source::Date32(_), DataType::Date32) => Arc::clone(array),
+            (Source::Date32(a), DataType::Timestamp(TimeUnit::Microsecond, None)) => {
+                let micros: TimestampMicrosecondArray = a.unary(|d| i64::from(d) * MICROS_PER_DAY);
+                Arc::new(micros)
+            }
+            _ => return Ok(None),
+        }))
     }
 
     /// Appends the digits of integer id `i` (as `i64::to_string` writes them).
@@ -141,10 +251,28 @@ fn kept_as_is(parsed: Result<Option<TextValue<'_>>, Reason>, raw: &str) -> bool 
     )
 }
 
-/// A date32 value as the Parquet reader's cell would hold it (`None`: a cell error).
-pub(crate) fn date_of(days: i32) -> Option<NaiveDate> {
-    days.checked_add(UNIX_EPOCH_DAYS_FROM_CE)
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
+/// For a decimal of `scale` at most [`Money::SCALE`], the values [`Money::from_scaled`] takes
+/// exactly (scaling up only multiplies, and overflows outside this range); `None` for larger
+/// scales, which may round.
+fn exact_range(scale: i8) -> Option<(i128, i128)> {
+    let up = u32::try_from(i64::from(Money::SCALE) - i64::from(scale)).ok()?;
+    let factor = 10i128.checked_pow(up)?;
+    Some((i128::MIN / factor, i128::MAX / factor))
+}
+
+/// The day numbers (days since 1970-01-01) of plain dates: those chrono can hold, inside the
+/// plausible range the config sets.
+fn plausible_days(config: &ValidatorConfig) -> (i32, i32) {
+    let days = |d: NaiveDate| d.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE;
+    let low = config
+        .earliest_plausible
+        .unwrap_or(NaiveDate::MIN)
+        .max(NaiveDate::MIN);
+    let high = config
+        .latest_plausible
+        .unwrap_or(NaiveDate::MAX)
+        .min(NaiveDate::MAX);
+    (days(low), days(high))
 }
 
 /// For each row of `batch` (whose columns are the header's), whether it is plain (see the
@@ -177,30 +305,47 @@ pub(crate) fn plain_rows(config: &ValidatorConfig, batch: &RecordBatch) -> Optio
             }
         }
         match source {
-            Source::Text(t, parse) => {
+            Source::Text(t, kind) => {
+                // Printable ASCII, the usual ids and labels, is judged from its bytes: the
+                // parsers' checks were a fifth of a typed import's time.
+                let printable = t.all_bytes().is_some_and(printable_ascii);
                 for (i, p) in plain.iter_mut().enumerate() {
-                    *p = *p && kept_as_is(parse(t.value(i)), t.value(i));
+                    if !*p {
+                        continue;
+                    }
+                    let v = t.value(i);
+                    let fast = (printable || printable_ascii(v.as_bytes()))
+                        .then(|| kind.plain_ascii(v.as_bytes()))
+                        .flatten();
+                    *p = fast.unwrap_or_else(|| kept_as_is(kind.parse(v), v));
                 }
                 texts.push((t, c));
             }
             Source::IntId(_) => typed = true,
             Source::Decimal(a, scale) => {
                 typed = true;
-                let amount = spec.name == "amount";
-                for (p, &v) in plain.iter_mut().zip(a.values().iter()) {
-                    // A negative amount is a refund: noted per row, so left to the row path.
-                    *p = *p
-                        && matches!(Money::from_scaled(v, scale), Some((m, false)) if !amount || m.units() >= 0);
+                // A negative amount is a refund: noted per row, so left to the row path.
+                let lowest = if spec.name == "amount" { 0 } else { i128::MIN };
+                match exact_range(scale) {
+                    Some((low, high)) => {
+                        let (low, high) = (low.max(lowest), high);
+                        for (p, &v) in plain.iter_mut().zip(a.values().iter()) {
+                            *p &= (low..=high).contains(&v);
+                        }
+                    }
+                    None => {
+                        for (p, &v) in plain.iter_mut().zip(a.values().iter()) {
+                            *p = *p
+                                && matches!(Money::from_scaled(v, scale), Some((m, false)) if m.units() >= lowest);
+                        }
+                    }
                 }
             }
             Source::Date32(a) => {
                 typed = true;
+                let (low, high) = plausible_days(config);
                 for (p, &d) in plain.iter_mut().zip(a.values().iter()) {
-                    *p = *p
-                        && date_of(d).is_some_and(|d| {
-                            config.latest_plausible.is_none_or(|l| d <= l)
-                                && config.earliest_plausible.is_none_or(|e| d >= e)
-                        });
+                    *p &= (low..=high).contains(&d);
                 }
             }
         }
@@ -209,13 +354,16 @@ pub(crate) fn plain_rows(config: &ValidatorConfig, batch: &RecordBatch) -> Optio
     let keys = ["customer_id", "order_id", "ts"]
         .into_iter()
         .filter_map(|name| mapping.column_of(name));
-    for c in (0..batch.num_columns().min(3)).chain(keys) {
+    let mut checked: Vec<usize> = (0..batch.num_columns().min(3)).chain(keys).collect();
+    checked.sort_unstable();
+    checked.dedup();
+    for c in checked {
         let array = batch.column(c);
         match array.data_type() {
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                 let t = Texts::of(array.as_ref())?;
                 for (i, p) in plain.iter_mut().enumerate() {
-                    *p = *p && !(array.is_valid(i) && config.is_summary_text(t.value(i)));
+                    *p = *p && !(array.is_valid(i) && maybe_summary(config, t.value(i)));
                 }
             }
             DataType::Null
@@ -275,8 +423,27 @@ mod tests {
     }
 
     #[test]
-    fn dates_out_of_chrono_range_are_not_dates() {
-        assert_eq!(date_of(0), NaiveDate::from_ymd_opt(1970, 1, 1));
-        assert_eq!(date_of(i32::MAX), None);
+    fn the_exact_range_is_where_scaling_to_money_units_is_exact() {
+        for scale in [-3_i8, 0, 2, 4] {
+            let (low, high) = exact_range(scale).expect("scale up to 4");
+            for v in [low, high, low + 1, high - 1, 0, -1] {
+                assert!(
+                    matches!(Money::from_scaled(v, scale), Some((_, false))),
+                    "{v} {scale}"
+                );
+            }
+            for outside in [low.checked_sub(1), high.checked_add(1)]
+                .into_iter()
+                .flatten()
+            {
+                assert_eq!(
+                    Money::from_scaled(outside, scale),
+                    None,
+                    "{outside} {scale}"
+                );
+            }
+        }
+        assert_eq!(exact_range(5), None, "larger scales may round");
+        assert_eq!(exact_range(-60), None, "10^64 is no i128");
     }
 }

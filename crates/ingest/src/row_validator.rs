@@ -93,6 +93,8 @@ pub struct ValidatorConfig {
     pub multiline: Vec<bool>,
     /// Keep exact duplicate rows instead of quarantining them.
     pub keep_duplicates: bool,
+    /// Null columns for the fields the source lacks, shared by the chunks.
+    pub(crate) shared_nulls: crate::chunk_builder::SharedNulls,
 }
 
 /// The [`SinkFactory`] every reader feeds: validates rows into [`ChunkBuilder`]s.
@@ -140,6 +142,7 @@ impl RowValidator {
                 earliest_plausible: options.earliest_plausible_date,
                 multiline,
                 keep_duplicates,
+                shared_nulls: Default::default(),
             }),
         }
     }
