@@ -196,19 +196,22 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
     Ok(merged)
 }
 
-/// Most pieces a batch is cut into to leave rows out without copying it.
-const MOST_PIECES: usize = 64;
+/// Fewest rows a piece averages when a batch is cut into more than [`FEW_PIECES`] pieces.
+const ROWS_PER_PIECE: usize = 4_096;
+/// Pieces a batch may always be cut into.
+const FEW_PIECES: usize = 64;
 
 /// The non-empty pieces of `batch` without the rows `keep` rules out: zero-copy slices around
-/// them where they are few, a filtered copy where they are many. Filtering copied every column
-/// of every chunk that held one of the 909 duplicates of the bench's 1e7-line Parquet file:
-/// 0.65 s of a 3.5 s import.
+/// them while the pieces stay large (or few), a filtered copy where they would be small.
+/// Filtering copied every column of every chunk that held one of the 909 duplicates of the
+/// bench's 1e7-line files: 0.65 s of a 3.5 s Parquet import, ~1 s of the CSV one, whose
+/// chunks hold ~150 duplicates each.
 fn without_rows(
     batch: &RecordBatch,
     keep: Vec<bool>,
 ) -> Result<Vec<RecordBatch>, arrow::error::ArrowError> {
     let left_out = keep.iter().filter(|k| !**k).count();
-    if left_out >= MOST_PIECES {
+    if left_out >= FEW_PIECES && left_out.saturating_mul(ROWS_PER_PIECE) > batch.num_rows() {
         let kept = filter_record_batch(batch, &BooleanArray::from(keep))?;
         return Ok((kept.num_rows() > 0).then_some(kept).into_iter().collect());
     }
@@ -404,5 +407,14 @@ mod tests {
                 .len(),
             1
         );
+        // Many rows left out of a large batch still leave large pieces: slices.
+        let n = 500_000_i64;
+        let column: ArrayRef = Arc::new(Int64Array::from_iter_values(0..n));
+        let batch = RecordBatch::try_from_iter([("v", column)]).expect("batch");
+        let spread: Vec<bool> = (0..n).map(|i| i % 5_000 != 7).collect();
+        let pieces = without_rows(&batch, spread.clone()).expect("pieces");
+        assert_eq!(pieces.len(), 101);
+        let expected: Vec<i64> = (0..n).filter(|&i| spread[i as usize]).collect();
+        assert_eq!(values(&pieces), expected);
     }
 }
