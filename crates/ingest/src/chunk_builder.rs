@@ -233,6 +233,7 @@ impl ColumnBuilder {
                 }
             }
             (ColumnBuilder::Days(b), Source::Date32(a)) => b.append_slice(&a.values()[rows]),
+            (ColumnBuilder::Micros(b), Source::Micros(a)) => b.append_slice(&a.values()[rows]),
             (builder, _) => builder.append_nulls(rows.len()),
         }
     }
@@ -603,13 +604,22 @@ impl RowSink for ChunkBuilder {
         crate::plain_rows::plain_rows(&self.config, batch)
     }
 
+    fn takes_text_blocks(&self) -> bool {
+        crate::plain_rows::takes_text_blocks(&self.config)
+    }
+
+    fn typed_text_batch(&self, batch: &RecordBatch) -> Option<RecordBatch> {
+        crate::plain_rows::typed_text_batch(&self.config, batch)
+    }
+
     fn plain_run(
         &mut self,
         batch: &RecordBatch,
         rows: Range<usize>,
-        first_ordinal: u64,
+        first: Location,
         fingerprints: &[u128],
     ) {
+        let first_ordinal = first.ordinal();
         let n = rows.len();
         let config = Arc::clone(&self.config);
         let mapping = &config.mapping;
@@ -617,7 +627,7 @@ impl RowSink for ChunkBuilder {
         self.fingerprints.extend_from_slice(&fingerprints[..n]);
         self.ordinals.extend(ordinals.clone());
         if n > 0 && self.location_template.is_none() {
-            self.location_template = Some(Location::Row { row: first_ordinal });
+            self.location_template = Some(first);
         }
         self.counts.rows_seen += n as u64;
         self.counts.accepted += n as u64;

@@ -1,6 +1,7 @@
 //! Reading delimited text: dialect sniffing, preamble and header detection, and parallel
 //! parsing in chunks with exact physical line numbers.
 
+use crate::csv_block::{BLOCK_RECORDS, SimpleRecords};
 use crate::csv_tokenizer::{Dialect, Record, count_line_breaks, line_end};
 use crate::error::ImportError;
 use crate::mapping::alias_hits;
@@ -163,8 +164,20 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
         let mut pos = start;
         let mut line = first_line;
         let mut cells: Vec<Cell<'_>> = Vec::with_capacity(self.expected);
+        let takes_blocks = sink.takes_text_blocks();
+        let mut block = SimpleRecords::new(self.expected);
         while pos < end && pos < bytes.len() {
             self.dialect.parse_record(bytes, pos, &mut record);
+            if takes_blocks && self.is_plain_structure(&record, line) {
+                block.push(self.text, &record, line, pos);
+                if block.len() >= BLOCK_RECORDS {
+                    block.send(self.text, &mut sink);
+                }
+                (pos, line) = (record.next, line + 1);
+                continue;
+            }
+            // Whatever this record gets comes after the block's rows.
+            block.send(self.text, &mut sink);
             let location = Location::Line { line };
             let offset = Some(pos as u64);
             let first_line_end = line_end(bytes, pos);
@@ -295,11 +308,27 @@ impl<F: SinkFactory> ChunkContext<'_, '_, F> {
             });
             (pos, line) = (record.next, line + record.lines);
         }
+        block.send(self.text, &mut sink);
         ChunkResult {
             sink,
             next: pos,
             next_line: line,
         }
+    }
+
+    /// Whether `record`, found on `line`, passes every structural check below with nothing to
+    /// note, so that it reaches the sink as a row of plain text cells: simple (see
+    /// [`SimpleRecords::is_simple`]), the header's number of fields, within the length limits,
+    /// on a line that decoded cleanly.
+    fn is_plain_structure(&self, record: &Record, line: u64) -> bool {
+        SimpleRecords::is_simple(record)
+            && self.field_count(record) == self.expected
+            && record.content_end - record.start <= MAX_RECORD_BYTES
+            && record
+                .fields
+                .iter()
+                .all(|f| f.end - f.start <= MAX_FIELD_BYTES)
+            && self.invalid_lines.binary_search(&line).is_err()
     }
 
     /// Fields in the record, not counting a phantom empty field after a trailing delimiter.

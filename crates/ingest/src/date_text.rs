@@ -102,7 +102,7 @@ pub fn parse_date(text: &str, style: &DateStyle) -> Result<Option<ParsedDate>, R
 }
 
 /// `YYYY-MM-DD` and `YYYY-MM-DD HH:MM:SS` (the forms of most exports) without allocation.
-fn iso_fast(b: &[u8]) -> Option<NaiveDateTime> {
+pub(crate) fn iso_fast(b: &[u8]) -> Option<NaiveDateTime> {
     fn digits(b: &[u8]) -> Option<u32> {
         b.iter().try_fold(0u32, |acc, &c| {
             c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))

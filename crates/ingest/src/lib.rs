@@ -13,6 +13,7 @@
 
 mod canonical_schema;
 mod chunk_builder;
+mod csv_block;
 mod csv_reader;
 mod csv_tokenizer;
 mod date_text;

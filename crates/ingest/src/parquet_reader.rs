@@ -350,7 +350,8 @@ fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut i
                     }
                 }
             }
-            sink.plain_run(batch, start..i, *row + 1, &fingerprints);
+            let first = Location::Row { row: *row + 1 };
+            sink.plain_run(batch, start..i, first, &fingerprints);
             *row += (i - start) as u64;
             continue;
         }

@@ -27,8 +27,8 @@ use arrow::array::{
 };
 use arrow::compute::cast;
 use arrow::datatypes::{
-    DataType, Int8Type, Int16Type, Int32Type, Int64Type, TimeUnit, UInt8Type, UInt16Type,
-    UInt32Type,
+    DataType, Field, Int8Type, Int16Type, Int32Type, Int64Type, Schema, TimeUnit, UInt8Type,
+    UInt16Type, UInt32Type,
 };
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -97,6 +97,8 @@ pub(crate) enum Source<'a> {
     Decimal(&'a Decimal128Array, i8),
     /// A date: days for a date field, midnight for a timestamp field.
     Date32(&'a Date32Array),
+    /// A time without a zone, for a timestamp field.
+    Micros(&'a TimestampMicrosecondArray),
 }
 
 /// Which parser a text field takes.
@@ -133,7 +135,10 @@ impl TextKind {
         if first == b' ' || last == b' ' || v.len() > limit {
             return Some(false);
         }
-        if self == TextKind::Id && (first.is_ascii_digit() || (16..=18).contains(&v.len())) {
+        if self == TextKind::Id
+            && ((16..=18).contains(&v.len())
+                || (first.is_ascii_digit() && v.iter().any(|&b| b == b'e' || b == b'E')))
+        {
             return None;
         }
         Some(true)
@@ -186,6 +191,9 @@ impl<'a> Source<'a> {
             (FieldType::Timestamp | FieldType::Date, DataType::Date32) => {
                 Some(Source::Date32(array.as_primitive()))
             }
+            (FieldType::Timestamp, DataType::Timestamp(TimeUnit::Microsecond, None)) => {
+                Some(Source::Micros(array.as_primitive()))
+            }
             _ => None,
         }
     }
@@ -210,7 +218,10 @@ impl<'a> Source<'a> {
                     a.unary(|v| Money::from_scaled(v, scale).map_or(0, |(m, _)| m.units()));
                 Arc::new(units.with_data_type(target.clone()))
             }
-            (Source::Date32(_), DataType::Date32) => Arc::clone(array),
+            (Source::Date32(_), DataType::Date32)
+            | (Source::Micros(_), DataType::Timestamp(TimeUnit::Microsecond, None)) => {
+                Arc::clone(array)
+            }
             (Source::Date32(a), DataType::Timestamp(TimeUnit::Microsecond, None)) => {
                 let micros: TimestampMicrosecondArray = a.unary(|d| i64::from(d) * MICROS_PER_DAY);
                 Arc::new(micros)
@@ -273,6 +284,105 @@ fn plausible_days(config: &ValidatorConfig) -> (i32, i32) {
         .unwrap_or(NaiveDate::MAX)
         .min(NaiveDate::MAX);
     (days(low), days(high))
+}
+
+/// Whether blocks of text records can be judged column-wise for this mapping: every mapped
+/// field is one [`typed_text_batch`] and [`Source::of`] take, and the table's values are not
+/// derived per row.
+pub(crate) fn takes_text_blocks(config: &ValidatorConfig) -> bool {
+    let mapping = &config.mapping;
+    if mapping.kind == TableKind::Transactions
+        && (mapping.amount_derived || mapping.column_of("order_id").is_none())
+    {
+        return false;
+    }
+    config.dates.pinned.is_none()
+        && mapping
+            .fields()
+            .iter()
+            .zip(&mapping.columns)
+            .filter(|(_, c)| c.is_some())
+            .all(|(spec, _)| match spec.ty {
+                FieldType::Label => spec.name != "gender",
+                FieldType::Id
+                | FieldType::FreeText
+                | FieldType::Money
+                | FieldType::Quantity
+                | FieldType::Date
+                | FieldType::Timestamp => true,
+                FieldType::Name
+                | FieldType::Phone
+                | FieldType::Status
+                | FieldType::Number { .. } => false,
+            })
+}
+
+/// For a block of text records (every column `Utf8`): the columns of money and quantity
+/// fields as exact decimals in money units, of date fields as days and of timestamp fields as
+/// microseconds, each cell read only in the plainest form, the one the row path reads first
+/// and without a note — a decimal [`Money::parse_decimal`] takes without rounding, a date or
+/// time [`crate::date_text::iso_fast`] takes (no format is pinned: see
+/// [`takes_text_blocks`]). Any other cell is null, so that its row takes the row path and is
+/// read there from its text. `None` when the mapping is not one [`takes_text_blocks`] takes.
+pub(crate) fn typed_text_batch(
+    config: &ValidatorConfig,
+    batch: &RecordBatch,
+) -> Option<RecordBatch> {
+    if !takes_text_blocks(config) {
+        return None;
+    }
+    let mapping = &config.mapping;
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    let mut fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    for (spec, column) in mapping.fields().iter().zip(&mapping.columns) {
+        let Some(c) = *column else {
+            continue;
+        };
+        let texts = batch.column(c).as_string_opt::<i32>()?;
+        let typed: ArrayRef = match spec.ty {
+            FieldType::Money | FieldType::Quantity => Arc::new(
+                texts
+                    .iter()
+                    .map(|t| match Money::parse_decimal(t?) {
+                        Ok((m, false)) => Some(m.units()),
+                        _ => None,
+                    })
+                    .collect::<Decimal128Array>()
+                    .with_data_type(crate::MONEY_TYPE),
+            ),
+            FieldType::Date => Arc::new(
+                texts
+                    .iter()
+                    .map(|t| {
+                        let t = t.filter(|t| t.len() == 10)?;
+                        let at = crate::date_text::iso_fast(t.as_bytes())?;
+                        Some(at.date().num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE)
+                    })
+                    .collect::<Date32Array>(),
+            ),
+            FieldType::Timestamp => Arc::new(
+                texts
+                    .iter()
+                    .map(|t| {
+                        Some(
+                            crate::date_text::iso_fast(t?.as_bytes())?
+                                .and_utc()
+                                .timestamp_micros(),
+                        )
+                    })
+                    .collect::<TimestampMicrosecondArray>(),
+            ),
+            _ => continue,
+        };
+        fields[c] = Field::new(fields[c].name(), typed.data_type().clone(), true);
+        columns[c] = typed;
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).ok()
 }
 
 /// For each row of `batch` (whose columns are the header's), whether it is plain (see the
@@ -346,6 +456,15 @@ pub(crate) fn plain_rows(config: &ValidatorConfig, batch: &RecordBatch) -> Optio
                 let (low, high) = plausible_days(config);
                 for (p, &d) in plain.iter_mut().zip(a.values().iter()) {
                     *p &= (low..=high).contains(&d);
+                }
+            }
+            Source::Micros(a) => {
+                typed = true;
+                // The row path checks the time's UTC day against the range.
+                let (low, high) = plausible_days(config);
+                let (low, high) = (i64::from(low), i64::from(high));
+                for (p, &m) in plain.iter_mut().zip(a.values().iter()) {
+                    *p &= (low..=high).contains(&m.div_euclid(MICROS_PER_DAY));
                 }
             }
         }

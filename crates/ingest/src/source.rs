@@ -146,18 +146,37 @@ pub trait RowSink: Send {
     }
 
     /// Rows `rows` of `batch`, every one judged plain by [`RowSink::plain_rows`] and in file
-    /// order with the other rows; `first_ordinal` is the ordinal (Parquet row number) of the
-    /// first, and `fingerprints[k]` row `rows.start + k`'s duplicate fingerprint: a 128-bit
-    /// hash of its values, equal for identical rows (a hash of the `raw` text
-    /// [`RowSink::row`] would have received, or of arrow's row format of its values).
+    /// order with the other rows; `first` is where the first is (a Parquet row, a CSV line),
+    /// the others following it one ordinal apart, and `fingerprints[k]` row `rows.start + k`'s
+    /// duplicate fingerprint: a 128-bit hash, equal for identical rows (a hash of the `raw`
+    /// text [`RowSink::row`] would have received, or of arrow's row format of its values).
     fn plain_run(
         &mut self,
         batch: &RecordBatch,
         rows: Range<usize>,
-        first_ordinal: u64,
+        first: Location,
         fingerprints: &[u128],
     ) {
-        let _ = (batch, rows, first_ordinal, fingerprints);
+        let _ = (batch, rows, first, fingerprints);
+    }
+
+    /// Whether a text source (CSV) should gather its simple records (one line, no quotes, the
+    /// header's number of fields) into blocks for [`RowSink::typed_text_batch`]. `false` (the
+    /// default): every record goes through [`RowSink::row`].
+    fn takes_text_blocks(&self) -> bool {
+        false
+    }
+
+    /// For a block of simple text records (every column `Utf8`, a cell per field, empty for an
+    /// empty field): the same block with the columns the sink parses typed (money, dates) in
+    /// their types, a cell null where the sink would not read its text plainly. The reader
+    /// then proceeds as for a typed source: [`RowSink::plain_rows`] of the typed batch, plain
+    /// runs through [`RowSink::plain_run`] (fingerprinted from their raw text, as the row path
+    /// does), the other rows through [`RowSink::row`] with their text cells. `None`: every row
+    /// of the block through [`RowSink::row`].
+    fn typed_text_batch(&self, batch: &RecordBatch) -> Option<RecordBatch> {
+        let _ = batch;
+        None
     }
 }
 
