@@ -35,30 +35,55 @@ pub fn flag_suspicious(merged: &mut Merged) {
     let batches = &merged.batches;
     // log10 is increasing, so the quartiles of the logs are the logs of the quartiles: one
     // log per quartile instead of one per row (and per row again for the fence below, where
-    // only amounts near the fence need theirs).
-    let mut sizes: Vec<f64> = per_batch(batches, |batch| {
+    // only amounts near the fence need theirs). The quartiles are taken of the sizes in money
+    // units, as integers (converting every i128 to a float cost more than the selection): a
+    // size's float is monotone in it, so the float of the k-th smallest size is the k-th
+    // smallest float.
+    let sizes = |batch: &RecordBatch| {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
         amounts
             .values()
             .iter()
             .filter(|v| **v != 0)
-            .map(|v| Money::from_units(*v).to_f64().abs())
+            .map(|v| v.unsigned_abs())
+            .collect::<Vec<u128>>()
+    };
+    // Sizes almost always fit 64 bits (u64::MAX stands for any that does not), which halves
+    // the memory and the selection's work.
+    let mut narrow: Vec<u64> = per_batch(batches, |batch| {
+        sizes(batch)
+            .into_iter()
+            .map(|u| u64::try_from(u).unwrap_or(u64::MAX))
             .collect()
     });
     let mut outliers = Vec::new();
-    if sizes.len() >= 4 {
-        let q1 = quantile(&mut sizes, 0.25).log10();
-        let q3 = quantile(&mut sizes, 0.75).log10();
+    if narrow.len() >= 4 {
+        let as_float = |units: u128| (units as f64) / Money::UNITS_PER_ONE as f64;
+        let (q1, q3) = if narrow.contains(&u64::MAX) {
+            let mut wide: Vec<u128> = per_batch(batches, sizes);
+            (quantile(&mut wide, 0.25), quantile(&mut wide, 0.75))
+        } else {
+            (
+                u128::from(quantile(&mut narrow, 0.25)),
+                u128::from(quantile(&mut narrow, 0.75)),
+            )
+        };
+        let (q1, q3) = (as_float(q1).log10(), as_float(q3).log10());
         let fence = q3 + OUTLIER_IQRS * (q3 - q1).max(0.5);
         // Below this an amount's log is surely under the fence (10^fence less a margin far
-        // wider than the rounding of either side).
+        // wider than the rounding of either side), and below `units_under` its size is surely
+        // under this: only the others are converted.
         let surely_under = 10f64.powf(fence) * (1.0 - 1e-9);
+        let units_under = (surely_under * Money::UNITS_PER_ONE as f64 * (1.0 - 1e-9)) as u128;
         outliers = rows_where(batches, amount_idx, customer_idx, line_idx, |v, _| {
+            if v.unsigned_abs() <= units_under {
+                return false;
+            }
             let size = Money::from_units(v).to_f64().abs();
             v != 0 && size > surely_under && size.log10() > fence
         });
     }
-    drop(sizes);
+    drop(narrow);
 
     let refunders: HashSet<&str, Xxh3Builder> = per_batch(batches, |batch| {
         let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
@@ -161,8 +186,8 @@ fn record(merged: &mut Merged, reason: Reason, rows: &[(u64, String, Money)], me
     }
 }
 
-fn quantile(values: &mut [f64], q: f64) -> f64 {
+fn quantile<T: Ord + Copy>(values: &mut [T], q: f64) -> T {
     let k = ((values.len() - 1) as f64 * q).round() as usize;
-    let (_, v, _) = values.select_nth_unstable_by(k, f64::total_cmp);
+    let (_, v, _) = values.select_nth_unstable(k);
     *v
 }
