@@ -211,11 +211,21 @@ impl<'a> Source<'a> {
     ) -> Result<Option<ArrayRef>, ArrowError> {
         Ok(Some(match (self, target) {
             (Source::Text(Texts::Utf8(_), _), DataType::Utf8) => Arc::clone(array),
-            (Source::Text(..) | Source::IntId(_), DataType::Utf8) => cast(array, target)?,
+            (Source::IntId(_), DataType::Utf8) => match array.as_primitive_opt::<Int64Type>() {
+                Some(ids) => Arc::new(integer_texts(ids)),
+                None => cast(array, target)?,
+            },
+            (Source::Text(..), DataType::Utf8) => cast(array, target)?,
             (Source::Decimal(a, scale), DataType::Decimal128(..)) => {
                 let scale = *scale;
-                let units: Decimal128Array =
-                    a.unary(|v| Money::from_scaled(v, scale).map_or(0, |(m, _)| m.units()));
+                // Plain values scale up exactly (`exact_range`): one multiplication each.
+                let factor = u32::try_from(i64::from(Money::SCALE) - i64::from(scale))
+                    .ok()
+                    .and_then(|up| 10i128.checked_pow(up));
+                let units: Decimal128Array = match factor {
+                    Some(factor) => a.unary(|v| v * factor),
+                    None => a.unary(|v| Money::from_scaled(v, scale).map_or(0, |(m, _)| m.units())),
+                };
                 Arc::new(units.with_data_type(target.clone()))
             }
             (Source::Date32(_), DataType::Date32)
@@ -251,6 +261,20 @@ impl<'a> Source<'a> {
             _ => Ok(()),
         }
     }
+}
+
+/// The digits of each id, as `i64::to_string` writes them (arrow's cast goes through its
+/// general display path); nulls stay null.
+fn integer_texts(ids: &arrow::array::Int64Array) -> StringArray {
+    let mut builder = arrow::array::StringBuilder::with_capacity(ids.len(), ids.len() * 8);
+    let mut digits = itoa::Buffer::new();
+    for id in ids.iter() {
+        match id {
+            Some(id) => builder.append_value(digits.format(id)),
+            None => builder.append_null(),
+        }
+    }
+    builder.finish()
 }
 
 /// Whether a parser kept `raw` exactly as it is, with no note.
@@ -539,6 +563,18 @@ mod tests {
         assert!(!kept_as_is(parse_id("1.5E+10"), "1.5E+10"));
         assert!(!kept_as_is(parse_free_text(" a"), " a"));
         assert!(!kept_as_is(parse_label(""), ""));
+    }
+
+    #[test]
+    fn integer_ids_are_written_as_to_string_writes_them() {
+        let values = [Some(0), Some(7), Some(-42), None, Some(i64::MIN), Some(i64::MAX)];
+        let texts = integer_texts(&arrow::array::Int64Array::from(values.to_vec()));
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Some(v) => assert_eq!(texts.value(i), v.to_string()),
+                None => assert!(texts.is_null(i)),
+            }
+        }
     }
 
     #[test]
