@@ -3,6 +3,7 @@
 use crate::canonical_schema::{arrow_type, canonical_schema};
 use crate::date_text::DateOrder;
 use crate::options::TableKind;
+use crate::ordinal_runs::OrdinalRuns;
 use crate::plain_rows::{MICROS_PER_DAY, Source};
 use crate::quarantine::QuarantineEntry;
 use crate::row_validator::{Ambiguity, FieldProblem, RowNotes, ValidatorConfig, Value};
@@ -94,10 +95,9 @@ pub struct ChunkBuilder {
     /// Quarantine entries, in row order.
     pub quarantine: Vec<QuarantineEntry>,
     /// Per accepted row, in order: a hash of its raw text or values, for exact duplicates.
-    /// (Apart from `ordinals`: a `u128` beside a `u64` pads a row's pair to 32 bytes.)
     pub fingerprints: Vec<u128>,
-    /// Per accepted row, in order: its physical line (or sheet or Parquet row).
-    pub ordinals: Vec<u64>,
+    /// Per accepted row, in order: its physical line (or sheet or Parquet row), ascending.
+    pub ordinals: OrdinalRuns,
     /// Accepted rows already made into batches, in order; the builders hold the rows after
     /// them.
     parts: Vec<RecordBatch>,
@@ -291,7 +291,7 @@ impl ChunkBuilder {
             counts: RowCounts::default(),
             quarantine: Vec::new(),
             fingerprints: Vec::new(),
-            ordinals: Vec::new(),
+            ordinals: OrdinalRuns::default(),
             parts: Vec::new(),
             reserve_hint: 0,
             pending: Vec::new(),
@@ -595,7 +595,7 @@ impl RowSink for ChunkBuilder {
         let rows = rows.min(1 << 24);
         if self.ordinals.is_empty() {
             self.fingerprints.reserve(rows);
-            self.ordinals.reserve(rows);
+
             self.reserve_hint = rows;
         }
     }
@@ -625,7 +625,7 @@ impl RowSink for ChunkBuilder {
         let mapping = &config.mapping;
         let ordinals = first_ordinal..first_ordinal + n as u64;
         self.fingerprints.extend_from_slice(&fingerprints[..n]);
-        self.ordinals.extend(ordinals.clone());
+        self.ordinals.push_run(first_ordinal, n);
         if n > 0 && self.location_template.is_none() {
             self.location_template = Some(first);
         }

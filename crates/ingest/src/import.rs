@@ -55,14 +55,36 @@ enum Format {
 /// # Ok::<(), kehu_ingest::ImportError>(())
 /// ```
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, ImportError> {
-    let raw = std::fs::read(path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         ImportError::new(
             path,
             Reason::Unreadable,
             format!("cannot read the file: {e}"),
         )
         .hint("check the path and permissions")
-    })?;
+    };
+    // A Parquet file is read by its reader from the path, column chunk by column chunk:
+    // holding all its bytes besides cost their size in memory (526 MB at 5e7 rows), so only
+    // its head is read here and the checksum streams the file.
+    let mut head = Vec::with_capacity(8);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(8).read_to_end(&mut head))
+        .map_err(unreadable)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+    let parquet = !head.is_empty()
+        && (head.starts_with(b"PAR1")
+            || (!head.starts_with(&[0x1F, 0x8B]) && name.is_some_and(|n| n.ends_with(".parquet"))));
+    if parquet {
+        let bytes = std::fs::metadata(path).map_err(unreadable)?.len();
+        return std::thread::scope(|scope| {
+            let checksum = scope.spawn(|| streamed_sha256(path));
+            let mut import = import_bytes(path, &head, options)?;
+            import.report.bytes = bytes;
+            import.report.sha256 = checksum.join().unwrap_or_default();
+            Ok(import)
+        });
+    }
+    let raw = std::fs::read(path).map_err(unreadable)?;
     if raw.is_empty() {
         return Err(ImportError::new(
             path,
@@ -80,6 +102,24 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
 }
 
 /// Imports a file's bytes (the checksum is left empty for the caller to fill in).
+/// The SHA-256 of a file, read in blocks (empty when it cannot be read: the import reports
+/// that failure itself).
+fn streamed_sha256(path: &Path) -> String {
+    let mut hasher = Sha256::new();
+    let mut block = vec![0u8; 1 << 20];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return hex(&hasher.finalize()),
+            Ok(n) => hasher.update(&block[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return String::new(),
+        }
+    }
+}
+
 fn import_bytes(path: &Path, raw: &[u8], options: &ImportOptions) -> Result<Import, ImportError> {
     let sha256 = String::new();
     let bytes = raw.len() as u64;

@@ -28,6 +28,7 @@ pub mod mapping;
 mod merge;
 mod number_text;
 mod options;
+mod ordinal_runs;
 mod parquet_reader;
 mod plain_rows;
 mod profile;

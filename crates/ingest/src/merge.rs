@@ -85,20 +85,20 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
         let mut visited: Vec<usize> = chunk.pending.iter().map(|p| p.index).collect();
         if !keep_duplicates {
             let ordinals = &chunk.ordinals;
-            if let (Some(&first), Some(&last)) = (ordinals.first(), ordinals.last()) {
+            if let (Some(first), Some(last)) = (ordinals.first(), ordinals.last()) {
                 let from = duplicates.partition_point(|d| d.0 < first);
                 let to = duplicates.partition_point(|d| d.0 <= last);
                 visited.extend(
                     duplicates[from..to]
                         .iter()
-                        .filter_map(|d| ordinals.binary_search(&d.0).ok()),
+                        .filter_map(|d| ordinals.index_of(d.0)),
                 );
             }
         }
         visited.sort_unstable();
         visited.dedup();
         for i in visited {
-            let ordinal = chunk.ordinals[i];
+            let ordinal = chunk.ordinals.get(i).unwrap_or_default();
             let mut problem: Option<(Reason, String, Option<usize>)> = None;
             let mut raw = "";
             if let Some(p) = pending.next_if(|p| p.index == i) {
@@ -384,7 +384,7 @@ fn duplicate_rows(
         .flat_map_iter(|c| {
             counted(c)
                 .filter(|(_, f)| may_repeat(high(**f)))
-                .map(|(i, &f)| (f, c.ordinals[i]))
+                .map(|(i, &f)| (f, c.ordinals.get(i).unwrap_or_default()))
         })
         .collect();
     keys.sort_unstable();

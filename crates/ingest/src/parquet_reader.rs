@@ -335,8 +335,8 @@ fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut i
                 i += 1;
             }
             fingerprints.clear();
-            match &typed {
-                Some(typed) => fingerprints.extend_from_slice(&typed[start..i]),
+            let run: &[u128] = match &typed {
+                Some(typed) => &typed[start..i],
                 None => {
                     for r in start..i {
                         raw.clear();
@@ -348,10 +348,11 @@ fn send_batch(batch: &RecordBatch, row: &mut u64, raw: &mut String, sink: &mut i
                         }
                         fingerprints.push(xxhash_rust::xxh3::xxh3_128(raw.as_bytes()));
                     }
+                    &fingerprints
                 }
-            }
+            };
             let first = Location::Row { row: *row + 1 };
-            sink.plain_run(batch, start..i, first, &fingerprints);
+            sink.plain_run(batch, start..i, first, run);
             *row += (i - start) as u64;
             continue;
         }

@@ -567,7 +567,14 @@ mod tests {
 
     #[test]
     fn integer_ids_are_written_as_to_string_writes_them() {
-        let values = [Some(0), Some(7), Some(-42), None, Some(i64::MIN), Some(i64::MAX)];
+        let values = [
+            Some(0),
+            Some(7),
+            Some(-42),
+            None,
+            Some(i64::MIN),
+            Some(i64::MAX),
+        ];
         let texts = integer_texts(&arrow::array::Int64Array::from(values.to_vec()));
         for (i, v) in values.iter().enumerate() {
             match v {
