@@ -50,10 +50,18 @@ pub(crate) fn typed_fingerprints(batch: &RecordBatch) -> Option<Vec<u128>> {
 /// Folds every cell of `column` into `rows`; `false` for a type this does not take.
 fn fold_column(rows: &mut [u128], column: &ArrayRef, seed: u64) -> bool {
     let null = xxh3_128_with_seed(b"", !seed);
-    let cells = |rows: &mut [u128], cell: &dyn Fn(usize) -> u128| {
-        for (i, row) in rows.iter_mut().enumerate() {
-            let hash = if column.is_null(i) { null } else { cell(i) };
-            *row = fold(*row, hash);
+    let nulls = column.logical_nulls();
+    let cells = |rows: &mut [u128], cell: &dyn Fn(usize) -> u128| match &nulls {
+        Some(nulls) => {
+            for (i, row) in rows.iter_mut().enumerate() {
+                let hash = if nulls.is_null(i) { null } else { cell(i) };
+                *row = fold(*row, hash);
+            }
+        }
+        None => {
+            for (i, row) in rows.iter_mut().enumerate() {
+                *row = fold(*row, cell(i));
+            }
         }
     };
     macro_rules! number {
