@@ -51,9 +51,12 @@ pub fn flag_suspicious(merged: &mut Merged) {
     // Sizes almost always fit 64 bits (u64::MAX stands for any that does not), which halves
     // the memory and the selection's work.
     let mut narrow: Vec<u64> = per_batch(batches, |batch| {
-        sizes(batch)
-            .into_iter()
-            .map(|u| u64::try_from(u).unwrap_or(u64::MAX))
+        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
+        amounts
+            .values()
+            .iter()
+            .filter(|v| **v != 0)
+            .map(|v| u64::try_from(v.unsigned_abs()).unwrap_or(u64::MAX))
             .collect()
     });
     let mut outliers = Vec::new();
