@@ -51,7 +51,7 @@ pub(crate) enum Texts<'a> {
 }
 
 impl<'a> Texts<'a> {
-    fn of(array: &'a dyn Array) -> Option<Self> {
+    pub(crate) fn of(array: &'a dyn Array) -> Option<Self> {
         Some(match array.data_type() {
             DataType::Utf8 => Texts::Utf8(array.as_string::<i32>()),
             DataType::LargeUtf8 => Texts::LargeUtf8(array.as_string::<i64>()),

@@ -15,6 +15,7 @@
 //! so a plain row is only ever compared with rows fingerprinted the same way; the seed keeps
 //! the two kinds of fingerprint apart all the same.
 
+use crate::plain_rows::Texts;
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{
     DataType, Date32Type, Date64Type, Decimal128Type, Int8Type, Int16Type, Int32Type, Int64Type,
@@ -72,19 +73,13 @@ fn fold_column(rows: &mut [u128], column: &ArrayRef, seed: u64) -> bool {
             })
         }};
     }
+    if let Some(texts) = Texts::of(column.as_ref()) {
+        cells(rows, &|i| {
+            xxh3_128_with_seed(texts.value(i).as_bytes(), seed)
+        });
+        return true;
+    }
     match column.data_type() {
-        DataType::Utf8 => {
-            let a = column.as_string::<i32>();
-            cells(rows, &|i| xxh3_128_with_seed(a.value(i).as_bytes(), seed));
-        }
-        DataType::LargeUtf8 => {
-            let a = column.as_string::<i64>();
-            cells(rows, &|i| xxh3_128_with_seed(a.value(i).as_bytes(), seed));
-        }
-        DataType::Utf8View => {
-            let a = column.as_string_view();
-            cells(rows, &|i| xxh3_128_with_seed(a.value(i).as_bytes(), seed));
-        }
         DataType::Int8 => number!(Int8Type),
         DataType::Int16 => number!(Int16Type),
         DataType::Int32 => number!(Int32Type),
