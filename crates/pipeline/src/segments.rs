@@ -131,14 +131,26 @@ pub fn segments_csv(rows: &[SegmentRow]) -> String {
 /// Quotes a text field when needed, and neutralises spreadsheet formulas (a leading `=`, `+`,
 /// `-`, `@`) with a leading apostrophe.
 pub fn csv_text(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let mut out = String::with_capacity(s.len() + 2);
+    push_csv_text(&mut out, s);
+    out
+}
+
+/// Appends `s` to `out` as [`csv_text`] writes it, without a `String` of its own: the action
+/// lists write a dozen cells for each of a million customers.
+pub fn push_csv_text(out: &mut String, s: &str) {
+    let formula = s.starts_with(['=', '+', '-', '@']);
     if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        out.push('"');
+        if formula {
+            out.push('\'');
+        }
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
     } else {
-        s
+        if formula {
+            out.push('\'');
+        }
+        out.push_str(s);
     }
 }
