@@ -378,7 +378,7 @@ impl ChunkBuilder {
         batch: &RecordBatch,
         first_ordinal: u64,
     ) -> Result<Option<RecordBatch>, arrow::error::ArrowError> {
-        let config = Arc::clone(&self.config);
+        let config = &self.config;
         let mapping = &config.mapping;
         let n = batch.num_rows();
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(mapping.fields().len() + 2);
@@ -595,7 +595,6 @@ impl RowSink for ChunkBuilder {
         let rows = rows.min(1 << 24);
         if self.ordinals.is_empty() {
             self.fingerprints.reserve(rows);
-
             self.reserve_hint = rows;
         }
     }

@@ -32,13 +32,12 @@ use arrow::datatypes::{
 };
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use kehu_domain::{Money, Reason};
 use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Days from 0001-01-01 (chrono's day 1 of the common era) to 1970-01-01.
-const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
 /// Microseconds in a day.
 pub(crate) const MICROS_PER_DAY: i64 = 86_400_000_000;
 
@@ -200,9 +199,8 @@ impl<'a> Source<'a> {
 
     /// The whole column `array` (this source's array) as the canonical array of type
     /// `target`, holding the values [`ValidatorConfig::parse_row`] makes of plain cells: UTF-8
-    /// strings shared as they are, other strings and integer ids cast to UTF-8 (arrow writes
-    /// an integer's digits as `i64::to_string` does), decimals scaled to money units, days
-    /// to midnight. `None` for pairs the builders have to take. Only for arrays whose rows
+    /// strings shared as they are, other strings cast to UTF-8, integer ids written as
+    /// `i64::to_string` writes them, decimals scaled to money units, days to midnight. `None` for pairs the builders have to take. Only for arrays whose rows
     /// are all plain.
     pub(crate) fn canonical_array(
         &self,
@@ -219,10 +217,7 @@ impl<'a> Source<'a> {
             (Source::Decimal(a, scale), DataType::Decimal128(..)) => {
                 let scale = *scale;
                 // Plain values scale up exactly (`exact_range`): one multiplication each.
-                let factor = u32::try_from(i64::from(Money::SCALE) - i64::from(scale))
-                    .ok()
-                    .and_then(|up| 10i128.checked_pow(up));
-                let units: Decimal128Array = match factor {
+                let units: Decimal128Array = match scale_up(scale) {
                     Some(factor) => a.unary(|v| v * factor),
                     None => a.unary(|v| Money::from_scaled(v, scale).map_or(0, |(m, _)| m.units())),
                 };
@@ -290,15 +285,20 @@ fn kept_as_is(parsed: Result<Option<TextValue<'_>>, Reason>, raw: &str) -> bool 
 /// exactly (scaling up only multiplies, and overflows outside this range); `None` for larger
 /// scales, which may round.
 fn exact_range(scale: i8) -> Option<(i128, i128)> {
-    let up = u32::try_from(i64::from(Money::SCALE) - i64::from(scale)).ok()?;
-    let factor = 10i128.checked_pow(up)?;
+    let factor = scale_up(scale)?;
     Some((i128::MIN / factor, i128::MAX / factor))
+}
+
+/// What a decimal of `scale` is multiplied by to be in money units, when that is exact.
+fn scale_up(scale: i8) -> Option<i128> {
+    let up = u32::try_from(i64::from(Money::SCALE) - i64::from(scale)).ok()?;
+    10i128.checked_pow(up)
 }
 
 /// The day numbers (days since 1970-01-01) of plain dates: those chrono can hold, inside the
 /// plausible range the config sets.
 fn plausible_days(config: &ValidatorConfig) -> (i32, i32) {
-    let days = |d: NaiveDate| d.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE;
+    let days = crate::row_validator::day_number;
     let low = config
         .earliest_plausible
         .unwrap_or(NaiveDate::MIN)
@@ -385,7 +385,7 @@ pub(crate) fn typed_text_batch(
                     .map(|t| {
                         let t = t.filter(|t| t.len() == 10)?;
                         let at = crate::date_text::iso_fast(t.as_bytes())?;
-                        Some(at.date().num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE)
+                        Some(crate::row_validator::day_number(at.date()))
                     })
                     .collect::<Date32Array>(),
             ),
@@ -393,11 +393,7 @@ pub(crate) fn typed_text_batch(
                 texts
                     .iter()
                     .map(|t| {
-                        Some(
-                            crate::date_text::iso_fast(t?.as_bytes())?
-                                .and_utc()
-                                .timestamp_micros(),
-                        )
+                        crate::date_text::iso_fast(t?.as_bytes()).map(crate::row_validator::micros)
                     })
                     .collect::<TimestampMicrosecondArray>(),
             ),

@@ -532,11 +532,17 @@ impl ValidatorConfig {
 
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
-fn days(at: NaiveDateTime) -> i64 {
-    i64::from(at.date().num_days_from_ce() - EPOCH_DAYS_FROM_CE)
+/// A date's day number: days since 1970-01-01.
+pub(crate) fn day_number(d: NaiveDate) -> i32 {
+    d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
 }
 
-fn micros(at: NaiveDateTime) -> i64 {
+fn days(at: NaiveDateTime) -> i64 {
+    i64::from(day_number(at.date()))
+}
+
+/// A time as microseconds since 1970-01-01 00:00, as stored.
+pub(crate) fn micros(at: NaiveDateTime) -> i64 {
     at.and_utc().timestamp_micros()
 }
 

@@ -39,31 +39,19 @@ pub fn flag_suspicious(merged: &mut Merged) {
     // units, as integers (converting every i128 to a float cost more than the selection): a
     // size's float is monotone in it, so the float of the k-th smallest size is the k-th
     // smallest float.
-    let sizes = |batch: &RecordBatch| {
-        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-        amounts
-            .values()
-            .iter()
-            .filter(|v| **v != 0)
-            .map(|v| v.unsigned_abs())
-            .collect::<Vec<u128>>()
-    };
+    let sizes = |batch| nonzero_sizes(batch, amount_idx);
     // Sizes almost always fit 64 bits (u64::MAX stands for any that does not), which halves
     // the memory and the selection's work.
     let mut narrow: Vec<u64> = per_batch(batches, |batch| {
-        let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
-        amounts
-            .values()
-            .iter()
-            .filter(|v| **v != 0)
-            .map(|v| u64::try_from(v.unsigned_abs()).unwrap_or(u64::MAX))
+        sizes(batch)
+            .map(|u| u64::try_from(u).unwrap_or(u64::MAX))
             .collect()
     });
     let mut outliers = Vec::new();
     if narrow.len() >= 4 {
         let as_float = |units: u128| (units as f64) / Money::UNITS_PER_ONE as f64;
         let (q1, q3) = if narrow.contains(&u64::MAX) {
-            let mut wide: Vec<u128> = per_batch(batches, sizes);
+            let mut wide: Vec<u128> = per_batch(batches, |batch| sizes(batch).collect());
             (quantile(&mut wide, 0.25), quantile(&mut wide, 0.75))
         } else {
             (
@@ -133,6 +121,16 @@ pub fn flag_suspicious(merged: &mut Merged) {
 }
 
 /// Runs `f` on every batch in parallel and joins the results in batch order.
+/// The sizes (absolute values, in money units) of a batch's amounts other than zero.
+fn nonzero_sizes(batch: &RecordBatch, amount_idx: usize) -> impl Iterator<Item = u128> + '_ {
+    let amounts = batch.column(amount_idx).as_primitive::<Decimal128Type>();
+    amounts
+        .values()
+        .iter()
+        .filter(|v| **v != 0)
+        .map(|v| v.unsigned_abs())
+}
+
 fn per_batch<'b, T: Send>(
     batches: &'b [RecordBatch],
     f: impl Fn(&'b RecordBatch) -> Vec<T> + Sync + Send,
