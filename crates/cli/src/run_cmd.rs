@@ -109,8 +109,13 @@ pub(crate) fn settle<T>(
 ) -> anyhow::Result<Result<T, Outcome>> {
     match result {
         Ok(r) => Ok(Ok(r)),
-        Err(kehu_pipeline::PipelineError::InputRefused(message)) => {
-            eprintln!("{}: {message}", lang.pick("refused", "已拒绝"));
+        Err(kehu_pipeline::PipelineError::InputRefused(refused)) => {
+            eprint!("{}", kehu_report::render_refused_file(&refused, lang));
+            eprintln!(
+                "{} `kehu check {}`",
+                lang.pick("For the whole data-quality report:", "完整的数据质量报告："),
+                refused.file
+            );
             Ok(Err(Outcome::DataRefused))
         }
         Err(kehu_pipeline::PipelineError::Input(message)) => Err(usage_error(message)),

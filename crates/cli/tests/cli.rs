@@ -492,3 +492,50 @@ fn run_exit_codes_follow_check() {
     let bad_format = kehu(&["run", RUN_FIXTURES[0], "--format", "pdf"]);
     assert_eq!(bad_format.status.code(), Some(2));
 }
+
+/// A European export (semicolons, decimal commas) without `--decimal-comma` is refused, and
+/// the refusal names the option that fixes it, in the user's language; with the option it
+/// imports.
+#[test]
+fn a_refusal_says_what_to_do_in_either_language() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("euro.csv");
+    let mut text = String::from("Kundennummer;Bestellung;order_date;amount\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "K{};B{i};2024-03-{:02};{},{:02}\n",
+            i % 7,
+            1 + i % 28,
+            10 + i,
+            i
+        ));
+    }
+    std::fs::write(&file, text).expect("write");
+    let path = file.to_str().expect("utf8");
+    let out = dir.path().join("out");
+    let maps = [
+        "--map",
+        "customer_id=Kundennummer",
+        "--map",
+        "order_id=Bestellung",
+    ];
+    for (lang, advice, heading) in [
+        ("en", "add --decimal-comma", "what to do:"),
+        ("zh", "请加 --decimal-comma", "处理建议："),
+    ] {
+        let mut args = vec!["run", path, "--out", out.to_str().expect("utf8"), "--quiet"];
+        args.extend(maps);
+        args.extend(["--lang", lang]);
+        let refused = kehu(&args);
+        assert_eq!(refused.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains("too_many_quarantined"), "{said}");
+        assert!(said.contains(heading) && said.contains(advice), "{said}");
+    }
+    let mut args = vec!["check", path, "--decimal-comma", "--json"];
+    args.extend(maps);
+    let fixed = kehu(&args);
+    assert_eq!(fixed.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&fixed.stdout).expect("json");
+    assert_eq!(report["files"][0]["accepted"], 40, "{report}");
+}

@@ -72,7 +72,7 @@ pub fn read_csv<F: SinkFactory>(
     {
         return Err(ImportError::new(file, Reason::AmbiguousEscape, "quotes inside quoted fields are escaped with backslashes (\\\")")
                 .at(Location::Line { line })
-                .hint("pass --escape backslash if the file comes from MySQL or PHP, or re-export with doubled quotes"));
+                .hint("pass --escape backslash if the file comes from MySQL or PHP, or re-export with doubled quotes", "若文件来自 MySQL 或 PHP，请加 --escape backslash；或重新导出，引号用双写转义"));
     }
     let found = find_header(file, text, &dialect, options)?;
     let factory = prepare(&found.header)?;
@@ -631,7 +631,7 @@ fn find_header(
                     format!("no header row was found; the first row is `{}` and looks like data", crate::quarantine::mask_snippet(&first_names)),
                 )
                 .at(Location::Line { line: candidates[0].line })
-                .hint("if the file has no header, pass --no-header with --map field=<column number>; if the header is further down, pass --skip-rows N"));
+                .hint("if the file has no header, pass --no-header with --map field=<column number>; if the header is further down, pass --skip-rows N", "若文件没有表头，请加 --no-header 并用 --map 字段=<列号> 指定列；若表头在更下面的行，请加 --skip-rows N"));
             }
         }
     };

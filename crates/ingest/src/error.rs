@@ -18,8 +18,10 @@ pub struct ImportError {
     pub column: Option<String>,
     /// What is wrong, in English; the CLI translates by `reason` and shows this as detail.
     pub message: String,
-    /// What to do about it.
+    /// What to do about it, in English.
     pub hint: Option<String>,
+    /// The same advice in Chinese.
+    pub hint_zh: Option<String>,
 }
 
 fn location_text(location: &Option<Location>, column: &Option<String>) -> String {
@@ -47,6 +49,7 @@ impl ImportError {
             column: None,
             message: message.into(),
             hint: None,
+            hint_zh: None,
         }
     }
 
@@ -62,9 +65,10 @@ impl ImportError {
         self
     }
 
-    /// Says what to do.
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+    /// Says what to do, in English and in Chinese.
+    pub fn hint(mut self, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        self.hint = Some(en.into());
+        self.hint_zh = Some(zh.into());
         self
     }
 }

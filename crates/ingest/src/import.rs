@@ -61,7 +61,7 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Import, Impor
             Reason::Unreadable,
             format!("cannot read the file: {e}"),
         )
-        .hint("check the path and permissions")
+        .hint("check the path and permissions", "请检查路径和读取权限")
     };
     // A Parquet file is read by its reader from the path, column chunk by column chunk:
     // holding all its bytes besides cost their size in memory (526 MB at 5e7 rows), so only
@@ -291,7 +291,7 @@ fn check_threshold(
             Reason::TooManyQuarantined,
             format!("{} of {data_rows} rows ({:.1}%) are malformed ({list}); nothing was imported", c.malformed, ratio * 100.0),
         )
-        .hint("run `kehu check FILE --quarantine bad.csv` to see them; if the format is wrong (delimiter, encoding, date format), pin it; raise the limit with --max-bad-ratio/--max-bad-rows");
+        .hint(format!("run `kehu check FILE --quarantine bad.csv` to see them; {}raise the limit with --max-bad-ratio/--max-bad-rows", pin_hint(top.first().map(|t| t.0))), format!("运行 `kehu check 文件 --quarantine bad.csv` 查看这些行；{}或用 --max-bad-ratio/--max-bad-rows 放宽上限", pin_hint_zh(top.first().map(|t| t.0))));
         if let Some(e) = first {
             err = err.at(e.location.clone());
             if let Some(col) = &e.column_name {
@@ -301,6 +301,30 @@ fn check_threshold(
         return Err(err);
     }
     Ok(())
+}
+
+/// How to pin the format when `reason` is what most malformed rows share.
+fn pin_hint(reason: Option<Reason>) -> &'static str {
+    match reason {
+        Some(Reason::AmbiguousNumber) => {
+            "if the numbers use a decimal comma (1.234,56), add --decimal-comma; "
+        }
+        Some(Reason::AmbiguousDate) => {
+            "if day and month can't be told apart, pin the order with --date-format (e.g. '%d/%m/%Y'); "
+        }
+        _ => "if the format is wrong (delimiter, encoding, date format), pin it; ",
+    }
+}
+
+/// [`pin_hint`] in Chinese.
+fn pin_hint_zh(reason: Option<Reason>) -> &'static str {
+    match reason {
+        Some(Reason::AmbiguousNumber) => "若数字使用小数逗号（1.234,56），请加 --decimal-comma；",
+        Some(Reason::AmbiguousDate) => {
+            "若无法分辨日和月，请用 --date-format 指定顺序（如 '%d/%m/%Y'）；"
+        }
+        _ => "若格式识别有误（分隔符、编码、日期格式），请明确指定；",
+    }
 }
 
 fn gunzip(path: &Path, raw: &[u8]) -> Result<Vec<u8>, ImportError> {
@@ -352,7 +376,10 @@ fn detect_format(path: &Path, content: &[u8], name: &str) -> Result<Format, Impo
             Reason::WrongFormat,
             format!("the file is named `{name}` but its bytes are {what}"),
         )
-        .hint("rename it to its real extension (.xlsx), or export it again as CSV"));
+        .hint(
+            "rename it to its real extension (.xlsx), or export it again as CSV",
+            "请把扩展名改为真实的 .xlsx，或重新导出为 CSV",
+        ));
     }
     if spreadsheet_ext {
         return Err(ImportError::new(
@@ -360,7 +387,10 @@ fn detect_format(path: &Path, content: &[u8], name: &str) -> Result<Format, Impo
             Reason::WrongFormat,
             format!("`{name}` is not a zip-based workbook"),
         )
-        .hint("export it again as .xlsx or CSV"));
+        .hint(
+            "export it again as .xlsx or CSV",
+            "请重新导出为 .xlsx 或 CSV",
+        ));
     }
     Ok(if matches!(ext, "jsonl" | "ndjson" | "json") {
         Format::JsonLines
@@ -372,7 +402,7 @@ fn detect_format(path: &Path, content: &[u8], name: &str) -> Result<Format, Impo
 fn decode_error(path: &Path, e: DecodeError) -> ImportError {
     match e {
         DecodeError::UnknownLabel(l) => ImportError::new(path, Reason::UnsupportedEncoding, format!("`{l}` is not an encoding kehu knows"))
-            .hint("use a WHATWG label such as utf-8, gb18030, gbk, big5, utf-16le, windows-1252"),
+            .hint("use a WHATWG label such as utf-8, gb18030, gbk, big5, utf-16le, windows-1252", "请使用 WHATWG 编码名，如 utf-8、gb18030、gbk、big5、utf-16le、windows-1252"),
         DecodeError::Invalid { encoding, line } => {
             let err = ImportError::new(path, Reason::InvalidEncoding, format!("the file is not valid {encoding}"));
             match line {
@@ -386,16 +416,16 @@ fn decode_error(path: &Path, e: DecodeError) -> ImportError {
             format!("line {first_utf8_line} is UTF-8 but line {first_non_utf8_line} is in another encoding (GBK?)"),
         )
         .at(Location::Line { line: first_non_utf8_line })
-        .hint("the file was probably pasted together from two exports; export it again in one encoding"),
+        .hint("the file was probably pasted together from two exports; export it again in one encoding", "该文件可能由两次导出拼接而成；请用同一种编码重新导出"),
         DecodeError::Unsupported { guess, first_bad_line } => ImportError::new(
             path,
             Reason::UnsupportedEncoding,
             format!("the file is not UTF-8, GB18030/GBK or UTF-16; it looks like {guess}"),
         )
         .at(Location::Line { line: first_bad_line })
-        .hint(format!("if it really is {guess}, pass --encoding {guess}; better, export it again as UTF-8")),
+        .hint(format!("if it really is {guess}, pass --encoding {guess}; better, export it again as UTF-8"), format!("若确实是 {guess}，请加 --encoding {guess}；更好的做法是重新导出为 UTF-8")),
         DecodeError::Utf16WithoutBom => ImportError::new(path, Reason::UnsupportedEncoding, "the file looks like UTF-16 without a byte-order mark")
-            .hint("pass --encoding utf-16le (or utf-16be)"),
+            .hint("pass --encoding utf-16le (or utf-16be)", "请加 --encoding utf-16le（或 utf-16be）"),
     }
 }
 

@@ -123,7 +123,7 @@ fn read_chunked<F: SinkFactory>(
     let Some(header_line) = header_line else {
         return Err(if any_content {
             ImportError::new(file, Reason::HeaderNotFound, "no line holds a JSON object with a key")
-                .hint("JSON lines files hold one object per line, such as {\"customer_id\": \"C1\", \"amount\": 19.9}")
+                .hint("JSON lines files hold one object per line, such as {\"customer_id\": \"C1\", \"amount\": 19.9}", "JSON lines 文件每行一个对象，例如 {\"customer_id\": \"C1\", \"amount\": 19.9}")
         } else {
             ImportError::new(file, Reason::EmptyFile, "the file has no non-blank line")
         });

@@ -107,7 +107,7 @@ pub fn resolve(
             format!("only one column was found (`{}`); kehu needs at least a customer id and more", crate::quarantine::mask_snippet(only)),
         )
         .at(header.location.clone())
-        .hint("the delimiter was probably not recognised: pass --delimiter (e.g. ';', '|', 'tab' or ' ' for whitespace-aligned text)"));
+        .hint("the delimiter was probably not recognised: pass --delimiter (e.g. ';', '|', 'tab' or ' ' for whitespace-aligned text)", "分隔符可能未被识别：请用 --delimiter 指定（如 ';'、'|'、'tab'，空格对齐的文本用 ' '）"));
     }
     let normalised: Vec<String> = header.names.iter().map(|h| normalise_header(h)).collect();
     let kinds: Vec<TableKind> = match options.kind {
@@ -149,9 +149,10 @@ pub fn resolve(
     )
     .at(header.location.clone())
     .column(missing)
-    .hint(format!(
-        "name the column explicitly, e.g. `--map {missing}=\"<header>\"`, or set --kind"
-    )))
+    .hint(
+        format!("name the column explicitly, e.g. `--map {missing}=\"<header>\"`, or set --kind"),
+        format!("请明确指定该列，如 `--map {missing}=\"<表头>\"`，或用 --kind 指定表的类型"),
+    ))
 }
 
 fn map_kind(
@@ -178,7 +179,7 @@ fn map_kind(
                         kind.name()
                     ),
                 )
-                .hint(format!("fields are: {known}")));
+                .hint(format!("fields are: {known}"), format!("可用字段：{known}")));
             }
             continue;
         };
@@ -337,7 +338,10 @@ fn check_duplicates(
             )
             .at(header.location.clone())
             .column(header.names[m.column].clone())
-            .hint("rename one of the columns, or map the field explicitly"));
+            .hint(
+                "rename one of the columns, or map the field explicitly",
+                "请重命名其中一列，或用 --map 明确指定该字段",
+            ));
         }
     }
     Ok(())

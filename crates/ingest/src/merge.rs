@@ -1,6 +1,7 @@
 //! Joining the chunks of one file, in file order, and the checks that need the whole file:
 //! the day/month order of ambiguous dates, the file's currency, and exact duplicate rows.
 
+use crate::canonical_schema::{IS_REFUND, SOURCE_LINE};
 use crate::chunk_builder::{
     ChunkBuilder, Flagged, PendingRow, RowCounts, WARNING_EXAMPLES, is_malformed,
 };
@@ -134,11 +135,17 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
                     }
                 }
             }
+            let values: String;
             if problem.is_none()
                 && !keep_duplicates
                 && let Ok(k) = duplicates.binary_search_by_key(&ordinal, |d| d.0)
             {
                 let first = duplicates[k].1;
+                if raw.is_empty() {
+                    // Rows taken column-wise keep no text: the snippet shows their values.
+                    values = accepted_values(&parts, i)?;
+                    raw = values.as_str();
+                }
                 problem = Some((
                     Reason::DuplicateRow,
                     format!("duplicate of line {first}"),
@@ -213,6 +220,36 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
     }
     crate::suspicious::flag_suspicious(&mut merged);
     Ok(merged)
+}
+
+/// The non-null values of accepted row `index` of `parts`, as `field=value, …` (for the
+/// snippet of a row that has no text of its own).
+fn accepted_values(
+    parts: &[RecordBatch],
+    mut index: usize,
+) -> Result<String, arrow::error::ArrowError> {
+    let options = arrow::util::display::FormatOptions::default();
+    let mut out = String::new();
+    for part in parts {
+        if index >= part.num_rows() {
+            index -= part.num_rows();
+            continue;
+        }
+        for (field, column) in part.schema().fields().iter().zip(part.columns()) {
+            // The place is the entry's own; the refund flag follows from the amount.
+            let derived = [SOURCE_LINE, IS_REFUND].contains(&field.name().as_str());
+            if derived || column.is_null(index) {
+                continue;
+            }
+            let shown = arrow::util::display::ArrayFormatter::try_new(column.as_ref(), &options)?;
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("{}={}", field.name(), shown.value(index)));
+        }
+        break;
+    }
+    Ok(out)
 }
 
 /// Fewest rows a piece averages when a batch is cut into more than [`FEW_PIECES`] pieces.

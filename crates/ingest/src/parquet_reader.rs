@@ -107,7 +107,10 @@ pub fn read_parquet<F: SinkFactory>(
             ),
         )
         .column(first.name().clone())
-        .hint("flatten or drop these columns before exporting the file"));
+        .hint(
+            "flatten or drop these columns before exporting the file",
+            "导出前请展开或删除这些列",
+        ));
     }
 
     let row_groups = metadata.metadata().row_groups();
@@ -244,7 +247,10 @@ fn check_magic(path: &Path, file: &File) -> Result<(), ImportError> {
             Reason::CorruptParquet,
             "the file's footer is encrypted",
         )
-        .hint("export the file without Parquet encryption"));
+        .hint(
+            "export the file without Parquet encryption",
+            "请导出不加密的 Parquet 文件",
+        ));
     }
     if &tail != MAGIC {
         return Err(ImportError::new(
@@ -252,7 +258,7 @@ fn check_magic(path: &Path, file: &File) -> Result<(), ImportError> {
             Reason::CorruptParquet,
             "the file does not end with `PAR1`: it is truncated",
         )
-        .hint("copy or export the file again"));
+        .hint("copy or export the file again", "请重新复制或导出该文件"));
     }
     Ok(())
 }
@@ -264,7 +270,7 @@ fn guarded<T, E: std::fmt::Display>(
 ) -> Result<T, ImportError> {
     let corrupt = |message: String| {
         ImportError::new(path, Reason::CorruptParquet, message)
-            .hint("copy or export the file again")
+            .hint("copy or export the file again", "请重新复制或导出该文件")
     };
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),

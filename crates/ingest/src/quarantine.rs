@@ -61,7 +61,8 @@ impl QuarantineEntry {
 
 /// Cuts to [`SNIPPET_BYTES`] and masks the middle of digit runs of 7 or more (phone numbers,
 /// national ids), keeping the first three and last two digits: `13812345678` → `138******78`.
-/// Control characters are shown as `\u{..}` so the quarantine file stays one line per entry.
+/// Control characters are shown as `\u{..}` (a tab as `\t`) so the quarantine file stays one
+/// line per entry.
 pub fn mask_snippet(raw: &str) -> String {
     let mut cut = raw;
     if cut.len() > SNIPPET_BYTES {
@@ -91,7 +92,10 @@ pub fn mask_snippet(raw: &str) -> String {
             continue;
         }
         let c = chars[i];
-        if c.is_control() {
+        if c == '\t' {
+            // Tab-separated rows stay readable.
+            out.push_str("\\t");
+        } else if c.is_control() {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);

@@ -205,6 +205,18 @@ mod tests {
             "{r:?}"
         );
         assert_eq!(r.accepted, 3);
+        // Parquet rows have no text: the quarantine shows their values instead.
+        let snippets: Vec<&str> = quarantined
+            .quarantine
+            .iter()
+            .map(|e| e.snippet.as_str())
+            .collect();
+        assert!(
+            snippets
+                .iter()
+                .all(|s| s.starts_with("customer_id=") && s.contains(", order_id=")),
+            "{snippets:?}"
+        );
         let options = ImportOptions {
             duplicates: DuplicatePolicy::Keep,
             ..ImportOptions::default()

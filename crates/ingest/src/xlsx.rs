@@ -192,7 +192,10 @@ pub fn read_xlsx<F: SinkFactory>(
             sheet: chosen.clone(),
             row: u64::from(m.start.0) + 1,
         })
-        .hint("unmerge or fill the cells"));
+        .hint(
+            "unmerge or fill the cells",
+            "请取消合并单元格或填满这些单元格",
+        ));
     }
 
     let width = names.len();
@@ -260,7 +263,10 @@ fn check_container(path: &Path, limits: &XlsxLimits) -> Result<(), ImportError> 
             Reason::UnsupportedWorkbook,
             "this is an encrypted (password-protected) workbook or a legacy .xls file",
         )
-        .hint("open it in Excel, remove the password if any, and save it as .xlsx"));
+        .hint(
+            "open it in Excel, remove the password if any, and save it as .xlsx",
+            "请用 Excel 打开，如有密码先去掉，再另存为 .xlsx",
+        ));
     }
     if !magic.starts_with(b"PK") {
         return Err(ImportError::new(
@@ -295,7 +301,10 @@ fn check_container(path: &Path, limits: &XlsxLimits) -> Result<(), ImportError> 
                 Reason::UnsupportedWorkbook,
                 format!("zip entry `{name}` is encrypted"),
             )
-            .hint("remove the password in Excel and save again as .xlsx"));
+            .hint(
+                "remove the password in Excel and save again as .xlsx",
+                "请在 Excel 中去掉密码，再另存为 .xlsx",
+            ));
         }
         let size = entry.size();
         let packed = entry.compressed_size();
@@ -320,7 +329,10 @@ fn check_container(path: &Path, limits: &XlsxLimits) -> Result<(), ImportError> 
                 limits.max_uncompressed_bytes
             ),
         )
-        .hint("split the workbook, or export the sheet as CSV"));
+        .hint(
+            "split the workbook, or export the sheet as CSV",
+            "请拆分工作簿，或把该工作表导出为 CSV",
+        ));
     }
     Ok(())
 }
@@ -354,7 +366,10 @@ fn choose_sheet(
                     listing()
                 ),
             )
-            .hint("--sheet NAME with one of those names")),
+            .hint(
+                "--sheet NAME with one of those names",
+                "用 --sheet 名称 选择其中一个工作表",
+            )),
         };
     }
     let visible: Vec<&String> = sheets.iter().filter(|(_, v)| *v).map(|(n, _)| n).collect();
@@ -368,7 +383,7 @@ fn choose_sheet(
                 listing()
             ),
         )
-        .hint("--sheet NAME")),
+        .hint("--sheet NAME", "用 --sheet 名称 选择工作表")),
         many => Err(ImportError::new(
             path,
             Reason::SheetNotChosen,
@@ -381,7 +396,7 @@ fn choose_sheet(
                     .join(", ")
             ),
         )
-        .hint("--sheet NAME")),
+        .hint("--sheet NAME", "用 --sheet 名称 选择工作表")),
     }
 }
 
@@ -466,7 +481,10 @@ impl<'a> SheetRows<'a, '_> {
                     u64::from(row) + 1
                 ),
             )
-            .hint("open the workbook in Excel and save it again"));
+            .hint(
+                "open the workbook in Excel and save it again",
+                "请用 Excel 打开该工作簿并重新保存",
+            ));
         }
         self.last_row = Some(row);
         let mut cells = vec![(col, cell)];
@@ -510,6 +528,7 @@ impl<'a> SheetRows<'a, '_> {
         )
         .hint(
             "delete unused rows and columns (Ctrl+End shows the last used cell), or export as CSV",
+            "删除未使用的行和列（Ctrl+End 可定位最后使用的单元格），或导出为 CSV",
         )
     }
 }
@@ -697,7 +716,10 @@ fn workbook_error(path: &Path, e: &XlsxError) -> ImportError {
             Reason::UnsupportedWorkbook,
             "the workbook is password-protected",
         )
-        .hint("remove the password in Excel and save again as .xlsx"),
+        .hint(
+            "remove the password in Excel and save again as .xlsx",
+            "请在 Excel 中去掉密码，再另存为 .xlsx",
+        ),
         // zip refuses to inflate an entry past its declared size: a forged central directory.
         _ if e
             .to_string()
@@ -714,7 +736,10 @@ fn workbook_error(path: &Path, e: &XlsxError) -> ImportError {
             Reason::WrongFormat,
             format!("the workbook cannot be read: {e}"),
         )
-        .hint("open it in Excel and save it again as .xlsx"),
+        .hint(
+            "open it in Excel and save it again as .xlsx",
+            "请用 Excel 打开并另存为 .xlsx",
+        ),
     }
 }
 

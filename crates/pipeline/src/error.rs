@@ -31,9 +31,9 @@ pub enum PipelineError {
     /// The configuration cannot be used.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    /// An input file was refused as a whole (the message says how to see why).
-    #[error("{0}")]
-    InputRefused(String),
+    /// An input file was refused as a whole: why, where and what to do.
+    #[error("{} was refused: {} — run `kehu check {}` for the details", .0.file, .0.message, .0.file)]
+    InputRefused(Box<kehu_report::RefusedFile>),
     /// The run cannot start: no transactions, a file that does not exist, a bad option.
     #[error("{0}")]
     Input(String),

@@ -236,12 +236,7 @@ pub(crate) fn prepare(
         on_step(RunStep::Read, &path.display().to_string());
         let one = check_files(std::slice::from_ref(&path), &options, |_| {});
         if let Some(refused) = one.report.refused.first() {
-            return Err(PipelineError::InputRefused(format!(
-                "{} was refused: {} — run `kehu check {}` for the details",
-                path.display(),
-                refused.message,
-                path.display()
-            )));
+            return Err(PipelineError::InputRefused(Box::new(refused.clone())));
         }
         check.report.files.extend(one.report.files);
         check.imports.extend(one.imports);

@@ -41,6 +41,8 @@ pub struct RefusedFile {
     pub message: String,
     /// What to do.
     pub hint: Option<String>,
+    /// What to do, in Chinese.
+    pub hint_zh: Option<String>,
 }
 
 impl From<&ImportError> for RefusedFile {
@@ -53,6 +55,7 @@ impl From<&ImportError> for RefusedFile {
             column: e.column.clone(),
             message: e.message.clone(),
             hint: e.hint.clone(),
+            hint_zh: e.hint_zh.clone(),
         }
     }
 }

@@ -293,6 +293,13 @@ fn render_counts(
     }
 }
 
+/// One refused file as `kehu check` shows it: reason, place, detail, what to do.
+pub fn render_refused_file(r: &RefusedFile, lang: Lang) -> String {
+    let mut out = String::new();
+    render_refused(&mut out, r, lang);
+    out
+}
+
 fn render_refused(out: &mut String, r: &RefusedFile, lang: Lang) {
     let _ = writeln!(
         out,
@@ -311,7 +318,11 @@ fn render_refused(out: &mut String, r: &RefusedFile, lang: Lang) {
         .unwrap_or("");
     let _ = writeln!(out, "  {} — {described}{place}", r.reason);
     let _ = writeln!(out, "  {}", r.message);
-    if let Some(h) = &r.hint {
+    let hint = match lang {
+        Lang::Zh => r.hint_zh.as_ref().or(r.hint.as_ref()),
+        Lang::En => r.hint.as_ref(),
+    };
+    if let Some(h) = hint {
         let _ = writeln!(out, "  {} {h}", t(lang, "what to do:", "处理建议："));
     }
     let _ = writeln!(
