@@ -313,8 +313,11 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
             "商品分类",
             "分类",
             "类目",
+            "商品类目",
+            "产品类别",
+            "产品分类",
         ],
-        &[&["category"], &["类别"]],
+        &[&["category"], &["类别"], &["类目"], &["分类"]],
     ),
     f(
         "channel",
@@ -373,7 +376,8 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
             "描述",
             "产品名称",
         ],
-        &[&["description"], &["名称"]],
+        // Not any "名称": 客户名称 is a customer's name, 渠道名称 a channel's.
+        &[&["description"], &["商品", "名"], &["产品", "名"]],
     ),
     f(
         "status",

@@ -47,6 +47,7 @@ pub use error::ImportError;
 pub use import::{Import, import_file};
 pub use import_report::ImportReport;
 pub use jsonl::{JsonlInfo, read_jsonl};
+pub use mapping::MatchHow;
 pub use options::{DuplicatePolicy, EscapeStyle, ImportOptions, TableKind, UtcOffset};
 pub use parquet_reader::{ParquetInfo, read_parquet};
 pub use profile::{DateRange, Returns, TableProfile, profile};

@@ -22,7 +22,44 @@ pub enum MatchHow {
     Alias,
     /// The header contains the field's key words.
     Contains,
+    /// No column names a customer identifier; a phone, e-mail or name column stands in.
+    StandIn,
 }
+
+/// Headers (normalised) that identify a customer when no column is an identifier, best
+/// first: shop and CRM exports often name buyers by phone number or name alone. A name is
+/// the last resort, since two customers can share one; the mapping says which was taken.
+const CUSTOMER_STAND_INS: &[&str] = &[
+    "手机号",
+    "手机号码",
+    "手机",
+    "客户手机",
+    "会员手机",
+    "买家手机",
+    "联系电话",
+    "电话",
+    "mobile",
+    "mobilephone",
+    "phone",
+    "phonenumber",
+    "email",
+    "emailaddress",
+    "邮箱",
+    "电子邮箱",
+    "买家昵称",
+    "会员名",
+    "会员名称",
+    "会员姓名",
+    "客户名称",
+    "客户姓名",
+    "客户名",
+    "顾客姓名",
+    "姓名",
+    "customername",
+    "clientname",
+    "buyername",
+    "name",
+];
 
 /// One mapped field.
 #[derive(Debug, Clone, Serialize)]
@@ -239,6 +276,27 @@ fn map_kind(
         }
     }
 
+    if let Some(fi) = fields.iter().position(|f| f.name == "customer_id")
+        && columns[fi].is_none()
+    {
+        let stand_in = normalised
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| !taken[*c])
+            .filter_map(|(c, n)| {
+                CUSTOMER_STAND_INS
+                    .iter()
+                    .position(|a| a == n)
+                    .map(|rank| (rank, c))
+            })
+            .min();
+        if let Some((_, c)) = stand_in {
+            columns[fi] = Some(c);
+            how[fi] = Some(MatchHow::StandIn);
+            taken[c] = true;
+        }
+    }
+
     let mapped = fields
         .iter()
         .enumerate()
@@ -412,6 +470,43 @@ mod tests {
         assert_eq!(m.kind, TableKind::Transactions);
         assert_eq!(m.column_of("customer_id"), Some(0));
         assert_eq!(m.column_of("amount"), Some(3));
+    }
+
+    #[test]
+    fn a_phone_or_a_name_stands_in_for_a_missing_customer_id() {
+        let shop = [
+            "订单编号",
+            "客户名称",
+            "手机号",
+            "下单日期",
+            "实付金额",
+            "商品类目",
+        ];
+        let m = map(&shop).expect("maps");
+        assert_eq!(m.kind, TableKind::Transactions);
+        assert_eq!(
+            m.column_of("customer_id"),
+            Some(2),
+            "the phone before the name"
+        );
+        let how = m
+            .mapped
+            .iter()
+            .find(|f| f.field == "customer_id")
+            .map(|f| f.how);
+        assert_eq!(how, Some(MatchHow::StandIn));
+        assert_eq!(m.column_of("category"), Some(5));
+        assert_eq!(
+            m.column_of("description"),
+            None,
+            "a customer's name is no product"
+        );
+        let named = map(&["Order ID", "Customer Name", "Order Date", "Sales"]).expect("maps");
+        assert_eq!(named.column_of("customer_id"), Some(1));
+        // An identifier column always wins over a stand-in.
+        let both = map(&["手机号", "会员ID", "下单时间", "实付金额"]).expect("maps");
+        assert_eq!(both.column_of("customer_id"), Some(1));
+        assert!(both.mapped.iter().all(|f| f.how != MatchHow::StandIn));
     }
 
     #[test]

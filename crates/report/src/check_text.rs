@@ -104,7 +104,17 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
     let mut mapping: Vec<String> = r
         .mapping_detail
         .iter()
-        .map(|m| format!("{} ← {}", m.field, m.header))
+        .map(|m| {
+            let stands_in = match m.how {
+                kehu_ingest::MatchHow::StandIn => t(
+                    lang,
+                    " (no customer id column: this one identifies customers)",
+                    "（没有客户编号列，以此列识别客户）",
+                ),
+                _ => "",
+            };
+            format!("{} ← {}{stands_in}", m.field, m.header)
+        })
         .collect();
     if r.amount_derived {
         mapping.push(format!(
