@@ -37,10 +37,9 @@ impl FeatureEngine {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
-        Ok(FeatureEngine {
-            ctx: SessionContext::new_with_config(config),
-            runtime,
-        })
+        let ctx = SessionContext::new_with_config(config);
+        ctx.register_udaf(crate::sole_value::sole_value_udaf());
+        Ok(FeatureEngine { ctx, runtime })
     }
 
     /// Registers batches as a table, replacing any table of that name.

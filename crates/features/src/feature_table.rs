@@ -1,5 +1,7 @@
 use crate::engine::{FeatureEngine, FeatureError};
 use crate::{btyd_summary, customer_attributes, feedback_features, purchase_history};
+use arrow::array::AsArray;
+use arrow::datatypes::Int64Type;
 use arrow::record_batch::RecordBatch;
 use chrono::NaiveDate;
 
@@ -206,9 +208,14 @@ pub fn feature_table(
         purchase_history::ORDERS_TABLE,
         &purchase_history::orders_query(&dates),
     )?;
+    let mixed = engine.sql(&purchase_history::mixed_orders_query())?;
+    let any_mixed = mixed
+        .first()
+        .and_then(|b| b.column(0).as_primitive_opt::<Int64Type>())
+        .is_some_and(|n| !n.is_empty() && n.value(0) > 0);
     engine.materialise(
-        purchase_history::ORDER_PLACES_TABLE,
-        &purchase_history::order_places_query(&dates),
+        purchase_history::MIXED_PLACES_TABLE,
+        &purchase_history::mixed_places_query(&dates, any_mixed),
     )?;
     let query = feature_query(
         options,
@@ -218,7 +225,7 @@ pub fn feature_table(
     let table = engine.sql(&query)?;
     // The intermediate tables are only for this query: their memory goes back now.
     engine.forget(purchase_history::ORDERS_TABLE)?;
-    engine.forget(purchase_history::ORDER_PLACES_TABLE)?;
+    engine.forget(purchase_history::MIXED_PLACES_TABLE)?;
     Ok(table)
 }
 
@@ -706,6 +713,68 @@ mod tests {
             let b = feature_table(&engine, &opts).expect("features");
             let b = (rows(&b) > 0).then(|| one_batch(b));
             proptest::prop_assert_eq!(a, b);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+        /// `top_channel` and `top_region` count each purchase order once per distinct value on
+        /// its lines, whether the order has one value (read from the orders) or several (read
+        /// from its lines): the same as counting distinct orders over the lines directly.
+        #[test]
+        fn top_places_count_orders_with_one_or_several_places(
+            rows in proptest::collection::vec(
+                (0..3u8, 0..4u8, -20..100i32,
+                 proptest::option::of(0..3u8), proptest::option::of(0..3u8)),
+                1..40,
+            ),
+        ) {
+            let tx = rows.iter().fold(
+                Table::transactions()
+                    .columns(&["customer_id", "order_id", "ts", "amount", "channel", "region"]),
+                |t, (c, o, cents, channel, region)| {
+                    let channel = channel.map(|k| format!("ch{k}")).unwrap_or_default();
+                    let region = region.map(|k| format!("r{k}")).unwrap_or_default();
+                    t.row(&[
+                        &format!("c{c}"),
+                        &format!("o{c}-{o}"),
+                        &format!("2024-01-{:02}", 1 + o),
+                        &format!("{:.2}", f64::from(*cents) / 100.0),
+                        &channel,
+                        &region,
+                    ])
+                },
+            );
+            let engine = engine_with(&[("transactions", tx)]);
+            let out = feature_table(&engine, &options("2024-02-01")).expect("features");
+            let out = one_batch(out);
+            for (column, feature) in [("channel", "top_channel"), ("region", "region")] {
+                let oracle = one_batch(engine.sql(&format!(
+                    "WITH totals AS (
+                         SELECT customer_id, order_id FROM transactions
+                         GROUP BY customer_id, order_id HAVING sum(amount) > 0),
+                     counted AS (
+                         SELECT t.customer_id, t.{column} AS v, count(DISTINCT t.order_id) AS n
+                         FROM transactions t JOIN totals USING (customer_id, order_id)
+                         WHERE t.{column} IS NOT NULL GROUP BY t.customer_id, t.{column}),
+                     ranked AS (
+                         SELECT customer_id, v, row_number() OVER (
+                             PARTITION BY customer_id ORDER BY n DESC, v) AS k FROM counted)
+                     SELECT i.customer_id, r.v FROM (SELECT DISTINCT customer_id
+                         FROM transactions) i
+                     LEFT JOIN ranked r ON r.customer_id = i.customer_id AND r.k = 1
+                     ORDER BY i.customer_id"
+                )).expect("oracle"));
+                proptest::prop_assert_eq!(oracle.num_rows(), out.num_rows());
+                for r in 0..out.num_rows() {
+                    proptest::prop_assert_eq!(
+                        str_at(&oracle, "v", r),
+                        str_at(&out, feature, r),
+                        "customer {:?}", str_at(&out, "customer_id", r)
+                    );
+                }
+            }
         }
     }
 

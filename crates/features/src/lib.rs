@@ -33,6 +33,7 @@ mod feedback_features;
 mod fixtures;
 mod purchase_history;
 mod rule_error;
+mod sole_value;
 mod summary;
 mod user_expression;
 
