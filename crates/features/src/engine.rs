@@ -39,6 +39,7 @@ impl FeatureEngine {
             .build()?;
         let ctx = SessionContext::new_with_config(config);
         ctx.register_udaf(crate::sole_value::sole_value_udaf());
+        ctx.register_udaf(crate::purchase_gaps::purchase_gaps_udaf());
         Ok(FeatureEngine { ctx, runtime })
     }
 

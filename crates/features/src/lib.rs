@@ -31,6 +31,7 @@ mod feature_table;
 mod feedback_features;
 #[cfg(test)]
 mod fixtures;
+mod purchase_gaps;
 mod purchase_history;
 mod rule_error;
 mod sole_value;

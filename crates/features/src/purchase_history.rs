@@ -5,6 +5,7 @@
 //! exact sums), so the results do not depend on how DataFusion splits the work across threads.
 
 use crate::feature_table::QueryDates;
+use crate::purchase_gaps::PURCHASE_GAPS;
 use crate::sole_value::SOLE_VALUE;
 
 /// Microseconds in a day: timestamps are compared in microseconds.
@@ -115,20 +116,13 @@ line_stats AS (
            count(discount) AS discount_values
     FROM lines GROUP BY customer_id
 ),
-gaps AS (
-    SELECT customer_id, us, order_id,
-           us - lag(us) OVER (PARTITION BY customer_id ORDER BY us, order_id) AS gap
-    FROM purchases
-),
 gap_stats AS (
-    -- The last gap is the aggregate's last value in purchase order: a second window
-    -- (row_number from the last purchase) sorted the 6M purchases of 10M lines again.
-    SELECT customer_id,
-           count(gap) AS n,
-           sum(CAST(gap AS DECIMAL(38, 0))) AS s1,
-           sum(CAST(gap AS DECIMAL(38, 0)) * CAST(gap AS DECIMAL(38, 0))) AS s2,
-           last_value(gap ORDER BY us, order_id) AS last_gap
-    FROM gaps GROUP BY customer_id
+    -- Gaps between consecutive purchases, from each customer's sorted times; a window
+    -- (lag over the purchases sorted by customer) and a second aggregation took 2.6 s at 10M
+    -- lines, see `purchase_gaps`.
+    SELECT customer_id, get_field(g, 'n') AS n, get_field(g, 's1') AS s1,
+           get_field(g, 's2') AS s2, get_field(g, 'last') AS last_gap
+    FROM (SELECT customer_id, {PURCHASE_GAPS}(us) AS g FROM purchases GROUP BY customer_id) p
 ),
 category_sales AS (
     SELECT customer_id, category, sum(amount) AS sales
