@@ -40,6 +40,7 @@ impl FeatureEngine {
         let ctx = SessionContext::new_with_config(config);
         ctx.register_udaf(crate::sole_value::sole_value_udaf());
         ctx.register_udaf(crate::purchase_gaps::purchase_gaps_udaf());
+        ctx.register_udaf(crate::top_value::top_value_udaf());
         Ok(FeatureEngine { ctx, runtime })
     }
 

@@ -721,28 +721,32 @@ mod tests {
 
         /// `top_channel` and `top_region` count each purchase order once per distinct value on
         /// its lines, whether the order has one value (read from the orders) or several (read
-        /// from its lines): the same as counting distinct orders over the lines directly.
+        /// from its lines): the same as counting distinct orders over the lines directly. The
+        /// top category is the one with the most sales; ties go to the smallest name.
         #[test]
         fn top_places_count_orders_with_one_or_several_places(
             rows in proptest::collection::vec(
                 (0..3u8, 0..4u8, -20..100i32,
-                 proptest::option::of(0..3u8), proptest::option::of(0..3u8)),
+                 proptest::option::of(0..3u8), proptest::option::of(0..3u8), 0..3u8),
                 1..40,
             ),
         ) {
             let tx = rows.iter().fold(
-                Table::transactions()
-                    .columns(&["customer_id", "order_id", "ts", "amount", "channel", "region"]),
-                |t, (c, o, cents, channel, region)| {
+                Table::transactions().columns(&[
+                    "customer_id", "order_id", "ts", "amount", "channel", "region", "category",
+                ]),
+                |t, (c, o, cents, channel, region, category)| {
                     let channel = channel.map(|k| format!("ch{k}")).unwrap_or_default();
                     let region = region.map(|k| format!("r{k}")).unwrap_or_default();
                     t.row(&[
                         &format!("c{c}"),
                         &format!("o{c}-{o}"),
                         &format!("2024-01-{:02}", 1 + o),
-                        &format!("{:.2}", f64::from(*cents) / 100.0),
+                        // Whole tens often tie.
+                        &format!("{}", cents / 10 * 10),
                         &channel,
                         &region,
+                        &format!("k{category}"),
                     ])
                 },
             );
@@ -767,6 +771,10 @@ mod tests {
                      ORDER BY i.customer_id"
                 )).expect("oracle"));
                 proptest::prop_assert_eq!(oracle.num_rows(), out.num_rows());
+                proptest::prop_assert_eq!(
+                    (0..out.num_rows()).map(|r| str_at(&oracle, "customer_id", r)).collect::<Vec<_>>(),
+                    (0..out.num_rows()).map(|r| str_at(&out, "customer_id", r)).collect::<Vec<_>>()
+                );
                 for r in 0..out.num_rows() {
                     proptest::prop_assert_eq!(
                         str_at(&oracle, "v", r),
@@ -774,6 +782,24 @@ mod tests {
                         "customer {:?}", str_at(&out, "customer_id", r)
                     );
                 }
+            }
+            let oracle = one_batch(engine.sql(
+                "WITH sales AS (
+                     SELECT customer_id, category, sum(amount) AS s FROM transactions
+                     WHERE amount > 0 GROUP BY customer_id, category),
+                 ranked AS (
+                     SELECT customer_id, category, row_number() OVER (
+                         PARTITION BY customer_id ORDER BY s DESC, category) AS k FROM sales)
+                 SELECT i.customer_id, r.category FROM (SELECT DISTINCT customer_id
+                     FROM transactions) i
+                 LEFT JOIN ranked r ON r.customer_id = i.customer_id AND r.k = 1
+                 ORDER BY i.customer_id",
+            ).expect("oracle"));
+            for r in 0..out.num_rows() {
+                proptest::prop_assert_eq!(
+                    str_at(&oracle, "category", r),
+                    str_at(&out, "top_category", r)
+                );
             }
         }
     }

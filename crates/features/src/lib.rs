@@ -36,6 +36,8 @@ mod purchase_history;
 mod rule_error;
 mod sole_value;
 mod summary;
+mod text_codes;
+mod top_value;
 mod user_expression;
 
 pub use btyd_summary::purchase_occasions;

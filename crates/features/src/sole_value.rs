@@ -16,8 +16,9 @@ use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use crate::text_codes::TextCodes;
 
 /// The function's name in SQL.
 pub const SOLE_VALUE: &str = "kehu_sole_value";
@@ -26,8 +27,6 @@ pub const SOLE_VALUE: &str = "kehu_sole_value";
 const NONE: u32 = 0;
 /// A group with more than one distinct value.
 const SEVERAL: u32 = u32::MAX;
-/// Up to this many distinct values, a value's code is found by comparing it with each.
-const FEW_VALUES: usize = 16;
 
 /// The aggregate function, to register with a session.
 pub fn sole_value_udaf() -> AggregateUDF {
@@ -77,37 +76,14 @@ impl AggregateUDFImpl for SoleValue {
     }
 }
 
-/// Per group, [`NONE`], [`SEVERAL`] or 1 + the index of its value in `values`.
+/// Per group, [`NONE`], [`SEVERAL`] or the code of its value in `texts`.
 #[derive(Debug, Default)]
 struct SoleValueGroups {
     codes: Vec<u32>,
-    /// The distinct values seen, each once, and their index.
-    index: HashMap<Box<str>, u32, foldhash::fast::FixedState>,
-    values: Vec<Box<str>>,
-    /// Bytes held by `values` (for [`GroupsAccumulator::size`]).
-    value_bytes: usize,
+    texts: TextCodes,
 }
 
 impl SoleValueGroups {
-    fn code_of(&mut self, value: &str) -> u32 {
-        // Channels and regions are few: comparing with each is cheaper than hashing.
-        if self.values.len() <= FEW_VALUES {
-            if let Some(i) = self.values.iter().position(|v| **v == *value) {
-                return i as u32 + 1;
-            }
-        } else if let Some(&code) = self.index.get(value) {
-            return code;
-        }
-        self.values.push(value.into());
-        self.value_bytes += value.len();
-        // Codes start at 1; NONE and SEVERAL are never a value's code.
-        let code = u32::try_from(self.values.len())
-            .unwrap_or(SEVERAL - 1)
-            .min(SEVERAL - 1);
-        self.index.insert(value.into(), code);
-        code
-    }
-
     fn meet(&mut self, group: usize, code: u32) {
         let held = &mut self.codes[group];
         if *held == NONE {
@@ -125,8 +101,8 @@ impl SoleValueGroups {
 
     fn text(&self, code: u32) -> Option<&str> {
         match code {
-            NONE | SEVERAL => None,
-            c => self.values.get(c as usize - 1).map(|v| &**v),
+            SEVERAL => None,
+            c => self.texts.text(c),
         }
     }
 
@@ -143,7 +119,7 @@ impl SoleValueGroups {
         let values = values.as_string::<i32>();
         for (row, group) in rows {
             if values.is_valid(row) {
-                let code = self.code_of(values.value(row));
+                let code = self.texts.code_of(values.value(row));
                 self.meet(group, code);
             }
         }
@@ -231,7 +207,7 @@ impl GroupsAccumulator for SoleValueGroups {
     }
 
     fn size(&self) -> usize {
-        self.codes.capacity() * 4 + self.values.capacity() * 16 + 2 * self.value_bytes
+        self.codes.capacity() * 4 + self.texts.size()
     }
 }
 
