@@ -7,7 +7,7 @@
 //! bench's 10M lines, `min` and `max` of the two columns added 5.1 s to the orders'
 //! aggregation, and joining the orders back to the lines instead took 4.1 s. This function
 //! keeps a `u32` per group, a code into the distinct values seen (channels and regions are
-//! few): the same question costs ~0.3 s there (docs/BENCHMARKS.md).
+//! few): the two columns and their two counts add ~0.5 s there (docs/BENCHMARKS.md).
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
 use arrow::datatypes::{DataType, Field, FieldRef};
