@@ -240,19 +240,7 @@ fn map_kind(
         if columns[fi].is_some() {
             continue;
         }
-        let best = normalised
-            .iter()
-            .enumerate()
-            .filter(|(c, _)| !taken[*c])
-            .filter_map(|(c, n)| {
-                field
-                    .aliases
-                    .iter()
-                    .position(|a| a == n)
-                    .map(|rank| (rank, c))
-            })
-            .min();
-        if let Some((_, c)) = best {
+        if let Some(c) = first_named(field.aliases, normalised, &taken) {
             columns[fi] = Some(c);
             how[fi] = Some(MatchHow::Alias);
             taken[c] = true;
@@ -278,23 +266,11 @@ fn map_kind(
 
     if let Some(fi) = fields.iter().position(|f| f.name == "customer_id")
         && columns[fi].is_none()
+        && let Some(c) = first_named(CUSTOMER_STAND_INS, normalised, &taken)
     {
-        let stand_in = normalised
-            .iter()
-            .enumerate()
-            .filter(|(c, _)| !taken[*c])
-            .filter_map(|(c, n)| {
-                CUSTOMER_STAND_INS
-                    .iter()
-                    .position(|a| a == n)
-                    .map(|rank| (rank, c))
-            })
-            .min();
-        if let Some((_, c)) = stand_in {
-            columns[fi] = Some(c);
-            how[fi] = Some(MatchHow::StandIn);
-            taken[c] = true;
-        }
+        columns[fi] = Some(c);
+        how[fi] = Some(MatchHow::StandIn);
+        taken[c] = true;
     }
 
     let mapped = fields
@@ -328,6 +304,17 @@ fn map_kind(
         amount_derived,
         unmapped,
     })
+}
+
+/// The free column whose (normalised) header comes first in `names`.
+fn first_named(names: &[&str], normalised: &[String], taken: &[bool]) -> Option<usize> {
+    normalised
+        .iter()
+        .enumerate()
+        .filter(|(c, _)| !taken[*c])
+        .filter_map(|(c, n)| names.iter().position(|a| a == n).map(|rank| (rank, c)))
+        .min()
+        .map(|(_, c)| c)
 }
 
 fn has_column(fields: &[FieldSpec], columns: &[Option<usize>], name: &str) -> bool {
