@@ -32,12 +32,13 @@ occasions AS (
 ),
 btyd AS (
     -- Repeat spend = all occasions less the first (the most days before as_of; one per day),
-    -- exact in decimals; a row_number window over the occasions cost a sort of all of them.
+    -- exact in decimals; a row_number window over the occasions cost a sort of all of them,
+    -- an ordered first_value 0.9 s more than kehu_value_at_max at 10M lines.
     SELECT customer_id,
            count(*) - 1 AS frequency,
            max(days_before) - min(days_before) AS t_x_days,
            max(days_before) - 1 AS t_days,
-           sum(amount) - first_value(amount ORDER BY days_before DESC) AS repeat_amount
+           sum(amount) - kehu_value_at_max(amount, days_before) AS repeat_amount
     FROM occasions GROUP BY customer_id
 )"#;
 

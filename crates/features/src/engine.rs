@@ -41,6 +41,7 @@ impl FeatureEngine {
         ctx.register_udaf(crate::sole_value::sole_value_udaf());
         ctx.register_udaf(crate::purchase_gaps::purchase_gaps_udaf());
         ctx.register_udaf(crate::top_value::top_value_udaf());
+        ctx.register_udaf(crate::value_at_max::value_at_max_udaf());
         Ok(FeatureEngine { ctx, runtime })
     }
 

@@ -39,6 +39,7 @@ mod summary;
 mod text_codes;
 mod top_value;
 mod user_expression;
+mod value_at_max;
 
 pub use btyd_summary::purchase_occasions;
 pub use custom_sql::{RuleMatches, RuleSpec, add_custom_features, evaluate_rules};
