@@ -245,9 +245,12 @@ impl<'a> Tokens<'a> {
             self.pm = Some(upper.ends_with("PM"));
             rest = rest[..rest.len() - 2].trim_end();
         }
-        if let Some(r) = rest.strip_suffix('Z').or_else(|| rest.strip_suffix('z')) {
+        let utc = ["Z", "z", "UTC", "GMT"]
+            .iter()
+            .find_map(|zone| rest.strip_suffix(zone));
+        if let Some(r) = utc {
             self.offset = Some(0);
-            rest = r;
+            rest = r.trim_end();
         } else if let Some(i) = rest.rfind(['+', '-']).filter(|&i| i > 0) {
             let off = &rest[i + 1..];
             let digits: String = off.chars().filter(|c| c.is_ascii_digit()).collect();
@@ -260,7 +263,8 @@ impl<'a> Tokens<'a> {
                 };
                 let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
                 self.offset = Some(sign * (h * 3600 + m * 60));
-                rest = &rest[..i];
+                // Shopify and many logs write `14:22:11 +0800`.
+                rest = rest[..i].trim_end();
             }
         }
         let mut start = None;
@@ -429,6 +433,11 @@ mod tests {
     #[test]
     fn offsets_convert_to_the_business_zone() {
         assert_eq!(at("2024-01-05T05:00Z"), "2024-01-05 05:00:00");
+        // A space before the offset or the zone's name (Shopify, logs).
+        assert_eq!(at("2024-01-05 13:00:00 +0800"), "2024-01-05 05:00:00");
+        assert_eq!(at("2024-01-05 05:00:00 -05:00"), "2024-01-05 10:00:00");
+        assert_eq!(at("2024-01-05 05:00:00 UTC"), "2024-01-05 05:00:00");
+        assert_eq!(err("2024-01-05 05:00:00 +08:0x"), Reason::InvalidDate);
         let style = DateStyle::new(None, FixedOffset::east_opt(8 * 3600));
         match parse_date("2024-01-05T05:00:00+00:00", &style) {
             Ok(Some(ParsedDate::Exact { at, note, .. })) => {
