@@ -44,6 +44,13 @@ const CUSTOMER_STAND_INS: &[&str] = &[
     "phonenumber",
     "email",
     "emailaddress",
+    "customeremail",
+    "billingemail",
+    "customerphone",
+    "billingphone",
+    "收货人手机",
+    "收货人电话",
+    "联系方式",
     "邮箱",
     "电子邮箱",
     "买家昵称",
@@ -490,6 +497,26 @@ mod tests {
         );
         let named = map(&["Order ID", "Customer Name", "Order Date", "Sales"]).expect("maps");
         assert_eq!(named.column_of("customer_id"), Some(1));
+        // A Taobao order export names the buyer's account; a WooCommerce one only an e-mail.
+        let taobao = [
+            "订单编号",
+            "买家会员名",
+            "订单付款时间",
+            "买家实际支付金额",
+            "收货人姓名",
+        ];
+        let m = map(&taobao).expect("maps");
+        assert_eq!(m.column_of("customer_id"), Some(1));
+        assert_eq!(m.column_of("ts"), Some(2));
+        assert_eq!(m.column_of("amount"), Some(3));
+        let woo = map(&[
+            "Order Number",
+            "Order Date",
+            "Customer Email",
+            "Order Total",
+        ])
+        .expect("maps");
+        assert_eq!(woo.column_of("customer_id"), Some(2));
         // An identifier column always wins over a stand-in.
         let both = map(&["手机号", "会员ID", "下单时间", "实付金额"]).expect("maps");
         assert_eq!(both.column_of("customer_id"), Some(1));
