@@ -17,6 +17,7 @@ use arrow::datatypes::{DataType, Field};
 use kehu_domain::{Labelling, Lang, Money, Note};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The schemes kehu ships: a target on one that is not in a run (switched off, or its data
@@ -318,16 +319,10 @@ pub(crate) fn action_lists(
         .map(|rank| {
             let action_index = recommendations.order[rank];
             let spec = &c.actions[action_index];
-            let mut rows = recommendations.listed(rank, c);
-            // The most valuable first: predicted CLV when there is one, else net revenue.
-            rows.sort_by(|&a, &b| {
-                let key = |i: usize| {
-                    clv.as_ref().map_or(revenue[i] as f64, |v| {
-                        if v[i].is_nan() { f64::MIN } else { v[i] }
-                    })
-                };
-                key(b).total_cmp(&key(a)).then(ids[a].cmp(&ids[b]))
-            });
+            // In customer order, so that the columns are read front to back: in the list's
+            // order every row was a cache miss in each column (~3.4 µs a row at 1M customers).
+            let rows = recommendations.listed(rank, c);
+            let mut built: Vec<(usize, Vec<Cell>)> = Vec::with_capacity(rows.len());
             let mut header = vec!["customer_id".to_string()];
             header.extend(contact.iter().map(|(field, _)| field.to_string()));
             header.extend(
@@ -347,8 +342,23 @@ pub(crate) fn action_lists(
             header.extend(["recency_days", "last_order", "other_actions"].map(String::from));
             let mut table = Table {
                 header,
-                rows: Vec::with_capacity(rows.len()),
+                rows: Vec::new(),
             };
+            // The action's own texts are on every row, and segment and reason depend on the
+            // target and the labels only: each is made once and shared (a `String` per cell
+            // took ~3.4 µs a row on the 487k-row win-back list of 1M customers).
+            let shared = |t: &str| Cell::Shared(Arc::from(t));
+            let action = [
+                shared(&spec.code),
+                shared(lang.pick(&spec.en, &spec.zh)),
+                shared(&spec.channel),
+            ];
+            let schemes: Vec<Vec<&Labelling>> = spec
+                .targets
+                .iter()
+                .map(|t| target_schemes(t, &done))
+                .collect();
+            let mut worded: HashMap<(usize, Vec<u32>), [Cell; 2]> = HashMap::new();
             for i in rows {
                 let Some(target) = recommendations.per_customer[i]
                     .iter()
@@ -357,7 +367,14 @@ pub(crate) fn action_lists(
                 else {
                     continue;
                 };
-                let (segment, reason) = describe(&spec.targets[target], &done, i, lang);
+                let labels: Vec<u32> = schemes[target].iter().map(|l| l.assigned[i]).collect();
+                let [segment, reason] = worded
+                    .entry((target, labels))
+                    .or_insert_with(|| {
+                        let (segment, reason) = describe(&schemes[target], i, lang);
+                        [shared(&segment), shared(&reason)]
+                    })
+                    .clone();
                 let mut row = vec![Cell::text(ids[i].as_deref().unwrap_or_default())];
                 row.extend(
                     contact
@@ -369,14 +386,8 @@ pub(crate) fn action_lists(
                     .filter(|x| x.0 != rank)
                     .map(|x| report.actions[x.0].code.as_str())
                     .collect();
-                row.extend([
-                    Cell::text(&spec.code),
-                    Cell::text(lang.pick(&spec.en, &spec.zh)),
-                    Cell::text(&spec.channel),
-                    Cell::text(segment),
-                    Cell::text(reason),
-                    Cell::Money(Money::from_units(revenue[i])),
-                ]);
+                row.extend(action.iter().cloned());
+                row.extend([segment, reason, Cell::Money(Money::from_units(revenue[i]))]);
                 if let Some(clv) = &clv {
                     row.push(Cell::number(clv[i]));
                     row.push(p_alive.as_ref().map_or(Cell::Empty, |p| Cell::number(p[i])));
@@ -391,25 +402,42 @@ pub(crate) fn action_lists(
                     ),
                     Cell::text(others.join(";")),
                 ]);
-                table.rows.push(row);
+                built.push((i, row));
             }
+            // The most valuable first: predicted CLV when there is one, else net revenue.
+            let key = |i: usize| {
+                clv.as_ref().map_or(revenue[i] as f64, |v| {
+                    if v[i].is_nan() { f64::MIN } else { v[i] }
+                })
+            };
+            built.sort_by(|(a, _), (b, _)| key(*b).total_cmp(&key(*a)).then(ids[*a].cmp(&ids[*b])));
+            table.rows = built.into_iter().map(|(_, row)| row).collect();
             table
         })
         .collect()
 }
 
-/// The matched target as label codes (`value_tier=high; churn_risk=high`) and as names in the
-/// user's language (`Value tier: High value · Churn risk: High churn risk`).
-fn describe(target: &str, done: &[&Labelling], row: usize, lang: Lang) -> (String, String) {
+/// The labellings a target names (`value_tier:high & churn_risk:high`), of the schemes that ran.
+fn target_schemes<'a>(target: &str, done: &[&'a Labelling]) -> Vec<&'a Labelling> {
+    target
+        .split('&')
+        .filter_map(|part| {
+            let scheme = part.split(':').next().unwrap_or_default().trim();
+            done.iter().find(|l| l.scheme.id == scheme).copied()
+        })
+        .collect()
+}
+
+/// Row `row`'s labels under a target's schemes as label codes (`value_tier=high;
+/// churn_risk=high`) and as names in the user's language (`Value tier: High value · Churn
+/// risk: High churn risk`).
+fn describe(schemes: &[&Labelling], row: usize, lang: Lang) -> (String, String) {
     let mut codes = Vec::new();
     let mut names = Vec::new();
-    for part in target.split('&').map(str::trim) {
-        let scheme = part.split(':').next().unwrap_or_default().trim();
-        if let Some(l) = done.iter().find(|l| l.scheme.id == scheme) {
-            let label = &l.labels[l.assigned[row] as usize];
-            codes.push(format!("{scheme}={}", label.code));
-            names.push(format!("{}: {}", l.scheme.title(lang), label.name(lang)));
-        }
+    for l in schemes {
+        let label = &l.labels[l.assigned[row] as usize];
+        codes.push(format!("{}={}", l.scheme.id, label.code));
+        names.push(format!("{}: {}", l.scheme.title(lang), label.name(lang)));
     }
     (codes.join("; "), names.join(" · "))
 }

@@ -4,11 +4,15 @@
 
 use crate::segments::push_csv_text;
 use kehu_domain::Money;
+use std::sync::Arc;
 
 /// One cell.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Cell {
     Text(String),
+    /// Text repeated on many rows (an action's name on every row of its list): one allocation
+    /// for all of them.
+    Shared(Arc<str>),
     /// A number shown with two decimals.
     Number(f64),
     /// A whole count (customers, rows), shown with thousands separators in a sheet.
@@ -64,6 +68,10 @@ impl Table {
                 // Writing to a `String` cannot fail.
                 let _ = match cell {
                     Cell::Text(t) => {
+                        push_csv_text(&mut out, t);
+                        Ok(())
+                    }
+                    Cell::Shared(t) => {
                         push_csv_text(&mut out, t);
                         Ok(())
                     }

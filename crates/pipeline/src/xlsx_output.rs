@@ -168,6 +168,9 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), X
                 Cell::Text(t) => {
                     sheet.write_string(r, c, t)?;
                 }
+                Cell::Shared(t) => {
+                    sheet.write_string(r, c, t.as_ref())?;
+                }
                 Cell::Number(v) => {
                     sheet.write_number_with_format(r, c, *v, &decimal)?;
                 }
@@ -197,6 +200,7 @@ fn table_sheet(sheet: &mut Worksheet, name: &str, table: &Table) -> Result<(), X
             .take(200)
             .filter_map(|row| match row.get(c) {
                 Some(Cell::Text(t)) => Some(width(t)),
+                Some(Cell::Shared(t)) => Some(width(t)),
                 Some(Cell::Money(m)) => Some(m.to_string().len() + 2),
                 _ => None,
             })
