@@ -29,6 +29,7 @@ mod customer_attributes;
 mod engine;
 mod feature_table;
 mod feedback_features;
+mod filtered_rows;
 #[cfg(test)]
 mod fixtures;
 mod purchase_gaps;

@@ -23,6 +23,8 @@ use datafusion::logical_expr::{
 };
 use std::sync::Arc;
 
+use crate::filtered_rows::{kept, kept_rows};
+
 /// The function's name in SQL.
 pub const PURCHASE_GAPS: &str = "kehu_purchase_gaps";
 
@@ -208,9 +210,8 @@ impl GroupsAccumulator for GapGroups {
     ) -> Result<()> {
         self.grow(total_num_groups);
         let times = times_column(values)?;
-        for (row, &group) in group_indices.iter().enumerate() {
-            let kept = opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row));
-            if kept && times.is_valid(row) {
+        for (row, group) in kept_rows(group_indices, opt_filter) {
+            if times.is_valid(row) {
                 self.push(group, times.value(row));
             }
         }
@@ -253,8 +254,7 @@ impl GroupsAccumulator for GapGroups {
         let times = times_column(values)?;
         let one: Vec<Vec<i64>> = (0..times.len())
             .map(|row| {
-                let kept = opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row));
-                if kept && times.is_valid(row) {
+                if kept(opt_filter, row) && times.is_valid(row) {
                     vec![times.value(row)]
                 } else {
                     Vec::new()

@@ -94,7 +94,7 @@ pub(crate) fn ctes(d: &QueryDates) -> String {
         r#"{lines},
 orders AS (SELECT * FROM {ORDERS_TABLE}),
 purchases AS (
-    SELECT customer_id, order_id, CAST(ts AS BIGINT) AS us
+    SELECT customer_id, CAST(ts AS BIGINT) AS us
     FROM orders WHERE amount > 0
 ),
 order_stats AS (

@@ -18,6 +18,7 @@ use datafusion::logical_expr::{
 };
 use std::sync::Arc;
 
+use crate::filtered_rows::kept_rows;
 use crate::text_codes::TextCodes;
 
 /// The function's name in SQL.
@@ -151,11 +152,7 @@ impl GroupsAccumulator for SoleValueGroups {
     ) -> Result<()> {
         self.grow(total_num_groups);
         let text = text_column(values)?;
-        let rows = group_indices.iter().copied().enumerate();
-        match opt_filter {
-            None => self.take_values(text, rows),
-            Some(f) => self.take_values(text, rows.filter(|(r, _)| f.is_valid(*r) && f.value(*r))),
-        }
+        self.take_values(text, kept_rows(group_indices, opt_filter));
         Ok(())
     }
 

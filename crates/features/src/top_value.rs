@@ -20,6 +20,7 @@ use datafusion::logical_expr::{
 };
 use std::sync::Arc;
 
+use crate::filtered_rows::{kept, kept_rows};
 use crate::text_codes::TextCodes;
 
 /// The function's name in SQL.
@@ -155,11 +156,7 @@ impl GroupsAccumulator for TopGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
-        let rows = group_indices.iter().copied().enumerate();
-        match opt_filter {
-            None => self.offer(values, rows),
-            Some(f) => self.offer(values, rows.filter(|(r, _)| f.is_valid(*r) && f.value(*r))),
-        }
+        self.offer(values, kept_rows(group_indices, opt_filter))
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
@@ -190,8 +187,7 @@ impl GroupsAccumulator for TopGroups {
     ) -> Result<Vec<ArrayRef>> {
         let text = texts(values)?;
         let weight = weights(values)?;
-        let kept = |r: usize| opt_filter.is_none_or(|f| f.is_valid(r) && f.value(r));
-        let counted = |r: usize| kept(r) && text.is_valid(r) && weight.is_valid(r);
+        let counted = |r: usize| kept(opt_filter, r) && text.is_valid(r) && weight.is_valid(r);
         let t: StringArray = (0..text.len())
             .map(|r| counted(r).then(|| text.value(r)))
             .collect();

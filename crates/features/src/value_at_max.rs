@@ -17,6 +17,8 @@ use datafusion::logical_expr::{
 };
 use std::sync::Arc;
 
+use crate::filtered_rows::{kept, kept_rows};
+
 /// The function's name in SQL.
 pub const VALUE_AT_MAX: &str = "kehu_value_at_max";
 
@@ -162,11 +164,7 @@ impl GroupsAccumulator for MaxKeyGroups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
-        let rows = group_indices.iter().copied().enumerate();
-        match opt_filter {
-            None => self.offer(values, rows),
-            Some(f) => self.offer(values, rows.filter(|(r, _)| f.is_valid(*r) && f.value(*r))),
-        }
+        self.offer(values, kept_rows(group_indices, opt_filter))
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
@@ -195,11 +193,7 @@ impl GroupsAccumulator for MaxKeyGroups {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         let (value, key) = columns(values)?;
-        let counted = |r: usize| {
-            opt_filter.is_none_or(|f| f.is_valid(r) && f.value(r))
-                && value.is_valid(r)
-                && key.is_valid(r)
-        };
+        let counted = |r: usize| kept(opt_filter, r) && value.is_valid(r) && key.is_valid(r);
         let best: Vec<Option<(i64, i128)>> = (0..value.len())
             .map(|r| counted(r).then(|| (key.value(r), value.value(r))))
             .collect();

@@ -286,12 +286,13 @@ fn check_threshold(
             .quarantine
             .iter()
             .find(|e| crate::chunk_builder::is_malformed(e.reason));
+        let (pin_en, pin_zh) = pin_hint(top.first().map(|t| t.0));
         let mut err = ImportError::new(
             path,
             Reason::TooManyQuarantined,
             format!("{} of {data_rows} rows ({:.1}%) are malformed ({list}); nothing was imported", c.malformed, ratio * 100.0),
         )
-        .hint(format!("run `kehu check FILE --quarantine bad.csv` to see them; {}raise the limit with --max-bad-ratio/--max-bad-rows", pin_hint(top.first().map(|t| t.0))), format!("运行 `kehu check 文件 --quarantine bad.csv` 查看这些行；{}或用 --max-bad-ratio/--max-bad-rows 放宽上限", pin_hint_zh(top.first().map(|t| t.0))));
+        .hint(format!("run `kehu check FILE --quarantine bad.csv` to see them; {pin_en}raise the limit with --max-bad-ratio/--max-bad-rows"), format!("运行 `kehu check 文件 --quarantine bad.csv` 查看这些行；{pin_zh}或用 --max-bad-ratio/--max-bad-rows 放宽上限"));
         if let Some(e) = first {
             err = err.at(e.location.clone());
             if let Some(col) = &e.column_name {
@@ -303,27 +304,22 @@ fn check_threshold(
     Ok(())
 }
 
-/// How to pin the format when `reason` is what most malformed rows share.
-fn pin_hint(reason: Option<Reason>) -> &'static str {
+/// How to pin the format when `reason` is what most malformed rows share, in English and in
+/// Chinese.
+fn pin_hint(reason: Option<Reason>) -> (&'static str, &'static str) {
     match reason {
-        Some(Reason::AmbiguousNumber) => {
-            "if the numbers use a decimal comma (1.234,56), add --decimal-comma; "
-        }
-        Some(Reason::AmbiguousDate) => {
-            "if day and month can't be told apart, pin the order with --date-format (e.g. '%d/%m/%Y'); "
-        }
-        _ => "if the format is wrong (delimiter, encoding, date format), pin it; ",
-    }
-}
-
-/// [`pin_hint`] in Chinese.
-fn pin_hint_zh(reason: Option<Reason>) -> &'static str {
-    match reason {
-        Some(Reason::AmbiguousNumber) => "若数字使用小数逗号（1.234,56），请加 --decimal-comma；",
-        Some(Reason::AmbiguousDate) => {
-            "若无法分辨日和月，请用 --date-format 指定顺序（如 '%d/%m/%Y'）；"
-        }
-        _ => "若格式识别有误（分隔符、编码、日期格式），请明确指定；",
+        Some(Reason::AmbiguousNumber) => (
+            "if the numbers use a decimal comma (1.234,56), add --decimal-comma; ",
+            "若数字使用小数逗号（1.234,56），请加 --decimal-comma；",
+        ),
+        Some(Reason::AmbiguousDate) => (
+            "if day and month can't be told apart, pin the order with --date-format (e.g. '%d/%m/%Y'); ",
+            "若无法分辨日和月，请用 --date-format 指定顺序（如 '%d/%m/%Y'）；",
+        ),
+        _ => (
+            "if the format is wrong (delimiter, encoding, date format), pin it; ",
+            "若格式识别有误（分隔符、编码、日期格式），请明确指定；",
+        ),
     }
 }
 

@@ -38,13 +38,18 @@ pub fn write_batches_parquet(path: &Path, batches: &[RecordBatch]) -> Result<(),
         let writers = factory.create_column_writers(group).map_err(encode)?;
         let mut leaves: Vec<Vec<ArrowLeafColumn>> = writers.iter().map(|_| Vec::new()).collect();
         for piece in pieces {
-            let mut k = 0;
+            let mut of_writer = leaves.iter_mut();
             for (field, column) in schema.fields().iter().zip(piece.columns()) {
                 for leaf in compute_leaves(field, column).map_err(encode)? {
-                    if let Some(of_writer) = leaves.get_mut(k) {
-                        of_writer.push(leaf);
+                    // The writers are made from the same schema, one per leaf column.
+                    match of_writer.next() {
+                        Some(list) => list.push(leaf),
+                        None => {
+                            return Err(encode(parquet::errors::ParquetError::General(
+                                "more leaf columns than column writers".into(),
+                            )));
+                        }
                     }
-                    k += 1;
                 }
             }
         }
