@@ -107,6 +107,12 @@ const CUSTOMER_ID: FieldSpec = f(
         "买家会员名",
         "买家账号",
         "会员账号",
+        "下单账号",
+        "用户账号",
+        "客户账号",
+        "账号",
+        "用户名",
+        "买家用户名",
         "顾客编号",
         "顾客id",
         "客户",
@@ -122,6 +128,7 @@ const CUSTOMER_ID: FieldSpec = f(
         &["客户", "id"],
         &["会员", "号"],
         &["用户", "id"],
+        &["账号"],
     ],
 );
 
@@ -200,6 +207,14 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
             "成交日期",
             "销售日期",
             "创建时间",
+            "订单创建时间",
+            "订单成交时间",
+            "订单付款时间",
+            "订单支付时间",
+            "订单时间",
+            "付款日期",
+            "支付日期",
+            "processedat",
             "日期",
             "时间",
         ],
@@ -246,6 +261,12 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
             "总价",
             "应付金额",
             "消费金额",
+            "实付",
+            "实付款",
+            "用户实付金额",
+            "买家实付金额",
+            "订单实付金额",
+            "实付总额",
         ],
         &[&["amount"], &["value"], &["金额"]],
     ),
@@ -342,9 +363,19 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
         false,
         &[
             "region", "area", "country", "province", "state", "city", "store", "区域", "地区",
-            "大区", "国家", "省份", "城市", "门店",
+            "大区", "国家", "省份", "城市", "门店", "省", "市", "省市", "收货省份", "收货城市",
+            "收货地区", "所在地区", "所在城市", "所在省份",
         ],
-        &[&["region"], &["区域"]],
+        &[
+            &["region"],
+            &["区域"],
+            &["省份"],
+            &["地区"],
+            &["城市"],
+            &["country"],
+            &["province"],
+            &["state"],
+        ],
     ),
     f(
         "discount",
@@ -454,7 +485,9 @@ pub static CUSTOMERS: &[FieldSpec] = &[
         "gender",
         FieldType::Label,
         false,
-        &["gender", "sex", "性别"],
+        // `genre` (French, and the Mall Customers data), `género` (Spanish), `geschlecht`
+        // (German), `sexe` (French).
+        &["gender", "sex", "性别", "genre", "género", "genero", "geschlecht", "sexe"],
         &[],
     ),
     f(
@@ -716,7 +749,9 @@ pub mod tx {
 
 /// Whether `text` folds to `normalised` under [`normalise_header`], without allocating.
 pub fn header_matches(text: &str, normalised: &str) -> bool {
-    let mut folded = text.chars().filter_map(fold_header_char);
+    let mut folded = without_currency_unit(text)
+        .chars()
+        .filter_map(fold_header_char);
     let mut want = normalised.chars();
     loop {
         match (folded.next(), want.next()) {
@@ -731,15 +766,54 @@ fn fold_header_char(c: char) -> Option<char> {
     let c = fold_full_width(c);
     if c.is_whitespace() || "_-./()（）:：#'\"\u{feff}\u{200b}".contains(c) {
         None
+    } else if c == '帐' {
+        // 帐号 and 账号 (account) are written either way in exports.
+        Some('账')
     } else {
         Some(c.to_ascii_lowercase())
     }
 }
 
+/// Currencies a header may name in brackets after the field (`实付金额(元)`, `Total (USD)`).
+const CURRENCY_UNITS: &[&str] = &[
+    "元", "人民币", "rmb", "cny", "usd", "eur", "gbp", "¥", "￥", "$", "€", "£",
+];
+
+/// `header` without a trailing bracketed currency: the header names the same field as
+/// without it.
+fn without_currency_unit(header: &str) -> &str {
+    let trimmed = header.trim_end();
+    let Some(body) = trimmed
+        .strip_suffix(')')
+        .or_else(|| trimmed.strip_suffix('）'))
+    else {
+        return header;
+    };
+    let Some(open) = body.rfind(['(', '（']) else {
+        return header;
+    };
+    let unit: String = body[open..]
+        .chars()
+        .skip(1)
+        .map(fold_full_width)
+        .collect::<String>()
+        .trim()
+        .to_lowercase();
+    if CURRENCY_UNITS.contains(&unit.as_str()) {
+        &body[..open]
+    } else {
+        header
+    }
+}
+
 /// Folds a header for comparison: trims (full-width spaces too), lowercases, maps full-width
-/// ASCII to ASCII, and drops spaces, `_`, `-`, `.`, `/`, `(`, `)` and similar.
+/// ASCII to ASCII, and drops spaces, `_`, `-`, `.`, `/`, `(`, `)` and similar, and a trailing
+/// bracketed currency (`(元)`, `(USD)`).
 pub fn normalise_header(header: &str) -> String {
-    header.chars().filter_map(fold_header_char).collect()
+    without_currency_unit(header)
+        .chars()
+        .filter_map(fold_header_char)
+        .collect()
 }
 
 /// Full-width ASCII forms (U+FF01–FF5E) and the ideographic space to their ASCII twins.
@@ -760,6 +834,19 @@ mod tests {
         assert_eq!(normalise_header(" Customer ID "), "customerid");
         assert_eq!(normalise_header("Ｃｕｓｔｏｍｅｒ＿ＩＤ"), "customerid");
         assert_eq!(normalise_header("\u{3000}客户编号\u{3000}"), "客户编号");
+        assert_eq!(normalise_header("下单帐号"), "下单账号");
+    }
+
+    #[test]
+    fn a_bracketed_currency_is_not_part_of_the_name() {
+        assert_eq!(normalise_header("用户实付金额(元)"), "用户实付金额");
+        assert_eq!(normalise_header("实付金额（元）"), "实付金额");
+        assert_eq!(normalise_header("Total (USD)"), "total");
+        assert_eq!(normalise_header("Price (￥)"), "price");
+        assert!(header_matches("Total (USD)", "total"));
+        // Other brackets stay: they may tell two columns apart.
+        assert_eq!(normalise_header("订单金额(含运费)"), "订单金额含运费");
+        assert_eq!(normalise_header("(元)"), "");
     }
 
     #[test]

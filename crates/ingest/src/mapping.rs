@@ -68,6 +68,12 @@ const CUSTOMER_STAND_INS: &[&str] = &[
     "name",
 ];
 
+/// Words of headers that stand in for a customer id when none of [`CUSTOMER_STAND_INS`] is
+/// there (`买家手机号`, `收货人/提货人`, `Billing E-mail Address`), best first.
+const CUSTOMER_STAND_IN_WORDS: &[&str] = &[
+    "手机", "电话", "mobile", "phone", "email", "邮箱", "昵称", "姓名", "收货人",
+];
+
 /// One mapped field.
 #[derive(Debug, Clone, Serialize)]
 pub struct MappedField {
@@ -274,6 +280,7 @@ fn map_kind(
     if let Some(fi) = fields.iter().position(|f| f.name == "customer_id")
         && columns[fi].is_none()
         && let Some(c) = first_named(CUSTOMER_STAND_INS, normalised, &taken)
+            .or_else(|| first_containing(CUSTOMER_STAND_IN_WORDS, normalised, &taken))
     {
         columns[fi] = Some(c);
         how[fi] = Some(MatchHow::StandIn);
@@ -322,6 +329,17 @@ fn first_named(names: &[&str], normalised: &[String], taken: &[bool]) -> Option<
         .filter_map(|(c, n)| names.iter().position(|a| a == n).map(|rank| (rank, c)))
         .min()
         .map(|(_, c)| c)
+}
+
+/// The first free column whose header contains one of `words`, the earlier word first.
+fn first_containing(words: &[&str], normalised: &[String], taken: &[bool]) -> Option<usize> {
+    words.iter().find_map(|w| {
+        normalised
+            .iter()
+            .enumerate()
+            .find(|(c, n)| !taken[*c] && n.contains(w))
+            .map(|(c, _)| c)
+    })
 }
 
 fn has_column(fields: &[FieldSpec], columns: &[Option<usize>], name: &str) -> bool {
@@ -521,6 +539,53 @@ mod tests {
         let both = map(&["手机号", "会员ID", "下单时间", "实付金额"]).expect("maps");
         assert_eq!(both.column_of("customer_id"), Some(1));
         assert!(both.mapped.iter().all(|f| f.how != MatchHow::StandIn));
+    }
+
+    #[test]
+    fn chinese_platform_exports_map_without_help() {
+        // JD: the ordering account, written 帐号.
+        let jd = map(&[
+            "订单号", "下单时间", "下单帐号", "商品名称", "订购数量", "京东价", "应付金额",
+        ])
+        .expect("maps");
+        assert_eq!(
+            [jd.column_of("customer_id"), jd.column_of("amount")],
+            [Some(2), Some(6)]
+        );
+        // Youzan: only the buyer's phone and the recipient's name identify the buyer.
+        let youzan = map(&[
+            "订单号",
+            "订单创建时间",
+            "买家手机号",
+            "收货人/提货人",
+            "订单实付金额",
+        ])
+        .expect("maps");
+        assert_eq!(youzan.column_of("customer_id"), Some(2), "the phone first");
+        assert_eq!(youzan.column_of("ts"), Some(1));
+        assert_eq!(youzan.column_of("amount"), Some(4));
+        // Pinduoduo: amounts in 元, the deal time after the group time, a nickname.
+        let pdd = map(&[
+            "订单号",
+            "商品总价(元)",
+            "店铺优惠折扣(元)",
+            "用户实付金额(元)",
+            "成团时间",
+            "订单成交时间",
+            "用户昵称",
+        ])
+        .expect("maps");
+        assert_eq!(
+            [
+                pdd.column_of("customer_id"),
+                pdd.column_of("ts"),
+                pdd.column_of("amount"),
+                pdd.column_of("discount"),
+            ],
+            [Some(6), Some(5), Some(3), Some(2)]
+        );
+        // A product's name never stands in for the customer.
+        assert!(map(&["Order ID", "Product Name", "Order Date", "Sales"]).is_err());
     }
 
     #[test]

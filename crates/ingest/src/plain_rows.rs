@@ -123,8 +123,8 @@ impl TextKind {
     /// For text of printable ASCII only (space to `~`): whether the parser keeps it as it is
     /// with no note, without running it, or `None` where only the parser can tell. Such text
     /// is trimmed only of spaces at its ends, has no control character, counts its characters
-    /// in bytes, and needs no folding; an id may still look like Excel's scientific notation
-    /// or a truncated long number.
+    /// in bytes, and needs no folding; an id may still look like Excel's scientific notation,
+    /// a truncated long number or a whole float (`17850.0`).
     fn plain_ascii(self, v: &[u8]) -> Option<bool> {
         let limit = match self {
             TextKind::FreeText => MAX_FREE_TEXT,
@@ -136,7 +136,9 @@ impl TextKind {
         }
         if self == TextKind::Id
             && ((16..=18).contains(&v.len())
-                || (first.is_ascii_digit() && v.iter().any(|&b| b == b'e' || b == b'E')))
+                || (first.is_ascii_digit()
+                    && ((last == b'0' && v.contains(&b'.'))
+                        || v.iter().any(|&b| b == b'e' || b == b'E'))))
         {
             return None;
         }

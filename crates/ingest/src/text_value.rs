@@ -106,6 +106,13 @@ pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
     if looks_scientific(&value) {
         return Err(Reason::ScientificNotationInId);
     }
+    if let Some(dot) = whole_float_dot(&value) {
+        normalised.push(Reason::FloatId);
+        value = match value {
+            Cow::Borrowed(s) => Cow::Borrowed(&s[..dot]),
+            Cow::Owned(s) => Cow::Owned(s[..dot].to_string()),
+        };
+    }
     let mut warnings = Vec::new();
     let digits = value.len();
     if (16..=18).contains(&digits)
@@ -119,6 +126,18 @@ pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
         normalised,
         warnings,
     }))
+}
+
+/// Where the `.0` of `17850.0` starts: digits, a dot and only zeros are a whole number that
+/// went through a float (pandas writes an id column with gaps as floats; spreadsheets store
+/// numbers so), and the id is the digits.
+fn whole_float_dot(s: &str) -> Option<usize> {
+    let (whole, fraction) = s.split_once('.')?;
+    (!whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b == b'0'))
+    .then_some(whole.len())
 }
 
 /// `1.38123E+10`: what Excel writes for a long number in a narrow cell.
@@ -323,6 +342,19 @@ mod tests {
             "C001"
         );
         assert_eq!(parse_id("Zh\0ang"), Err(Reason::ControlChar));
+    }
+
+    #[test]
+    fn ids_written_as_whole_floats_are_the_whole_number() {
+        let v = parse_id("17850.0").expect("ok").expect("some");
+        assert_eq!((v.value.as_ref(), v.normalised), ("17850", vec![Reason::FloatId]));
+        let v = parse_id(" 12.000 ").expect("ok").expect("some");
+        assert_eq!(v.value, "12");
+        // Not a whole float: kept as written.
+        for kept in ["17850.5", "V1.0a", ".0", "1.", "A17.0", "1.0.0"] {
+            let v = parse_id(kept).expect("ok").expect("some");
+            assert_eq!((v.value.as_ref(), v.normalised), (kept, vec![]), "{kept}");
+        }
     }
 
     #[test]
