@@ -35,8 +35,10 @@ pub fn run(args: &DiffArgs, lang: Lang) -> anyhow::Result<Outcome> {
         render(&report, &args.scheme, &out, lang)
     )?;
     if args.out.is_none() {
-        // The later run's report gains the migration section.
+        // The later run's report gains the migration section, and its workbook (when it
+        // wrote one) the migration sheets.
         rewrite_report(&args.to, lang)?;
+        kehu_pipeline::add_migration_to_workbook(&args.to, &report, lang)?;
     }
     Ok(Outcome::Success)
 }

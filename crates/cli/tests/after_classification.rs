@@ -58,6 +58,23 @@ fn fields(line: &str) -> Vec<String> {
     out
 }
 
+/// Every sheet of a workbook, by name, with its cells as text.
+fn workbook_cells(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(path).expect("xlsx");
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).expect("sheet");
+            let rows = range
+                .rows()
+                .map(|row| row.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
 /// `kehu run` on the bundled Online Retail file into `out`, from `dir`, with `extra` options.
 fn run_retail(dir: &Path, out: &Path, extra: &[&str]) -> String {
     let mut args = vec!["run", "--quiet", "--out", out.to_str().expect("utf8")];
@@ -533,7 +550,11 @@ fn segment_sizes(dir: &Path) -> std::collections::HashMap<(String, String), u64>
 fn migration_matrices_add_up_to_both_snapshots() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("run");
-    let printed = run_retail(dir.path(), &out, &["--compare-as-of", "2011-09-01"]);
+    let printed = run_retail(
+        dir.path(),
+        &out,
+        &["--compare-as-of", "2011-09-01", "--format", "xlsx"],
+    );
     assert!(
         printed.contains("Migration 2011-09-01 → 2011-12-10"),
         "{printed}"
@@ -605,6 +626,30 @@ fn migration_matrices_add_up_to_both_snapshots() {
             "{file}"
         );
     }
+    // kehu diff into the later run itself rebuilds its workbook from the run directory, with
+    // the migration: the same sheets and cells as the run wrote from memory.
+    let written_by_run = workbook_cells(&out.join("customers.xlsx"));
+    assert!(
+        written_by_run
+            .iter()
+            .any(|(name, _)| name == "migration_summary")
+    );
+    // (The earlier run's workbook in its place first, so that only a rewrite can pass.)
+    std::fs::copy(
+        out.join("previous/customers.xlsx"),
+        out.join("customers.xlsx"),
+    )
+    .expect("copy");
+    ok(&kehu(
+        &[
+            "diff",
+            out.join("previous").to_str().expect("utf8"),
+            out.to_str().expect("utf8"),
+        ],
+        dir.path(),
+        None,
+    ));
+    assert_eq!(workbook_cells(&out.join("customers.xlsx")), written_by_run);
     // Every alert is a customer who was high value (or high CLV, or key) and is lower now.
     let alerts = std::fs::read_to_string(out.join("migration/alerts.csv")).expect("alerts");
     assert!(alerts.lines().count() > 1);

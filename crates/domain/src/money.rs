@@ -1,4 +1,4 @@
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::iter::Sum;
 use std::ops::{Add, AddAssign, Neg, Sub};
@@ -178,6 +178,20 @@ impl Serialize for Money {
     }
 }
 
+impl<'de> Deserialize<'de> for Money {
+    /// Read back from the exact decimal string it is written as (run.json); a text with more
+    /// than four decimals is an error, not a rounding.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match Money::parse_decimal(&text) {
+            Ok((money, false)) => Ok(money),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{text}` is not an exact amount of money"
+            ))),
+        }
+    }
+}
+
 impl Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {
@@ -218,6 +232,17 @@ mod tests {
 
     fn parse(s: &str) -> Money {
         Money::parse_decimal(s).expect("valid").0
+    }
+
+    #[test]
+    fn money_reads_back_what_it_writes() {
+        for text in ["1234.50", "-0.001", "0.00", "98765432109876.5432"] {
+            let json = serde_json::to_string(&parse(text)).expect("json");
+            let back: Money = serde_json::from_str(&json).expect("back");
+            assert_eq!(back, parse(text));
+        }
+        assert!(serde_json::from_str::<Money>("\"1.23456\"").is_err());
+        assert!(serde_json::from_str::<Money>("\"abc\"").is_err());
     }
 
     #[test]

@@ -362,9 +362,29 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
         FieldType::Label,
         false,
         &[
-            "region", "area", "country", "province", "state", "city", "store", "区域", "地区",
-            "大区", "国家", "省份", "城市", "门店", "省", "市", "省市", "收货省份", "收货城市",
-            "收货地区", "所在地区", "所在城市", "所在省份",
+            "region",
+            "area",
+            "country",
+            "province",
+            "state",
+            "city",
+            "store",
+            "区域",
+            "地区",
+            "大区",
+            "国家",
+            "省份",
+            "城市",
+            "门店",
+            "省",
+            "市",
+            "省市",
+            "收货省份",
+            "收货城市",
+            "收货地区",
+            "所在地区",
+            "所在城市",
+            "所在省份",
         ],
         &[
             &["region"],
@@ -487,7 +507,16 @@ pub static CUSTOMERS: &[FieldSpec] = &[
         false,
         // `genre` (French, and the Mall Customers data), `género` (Spanish), `geschlecht`
         // (German), `sexe` (French).
-        &["gender", "sex", "性别", "genre", "género", "genero", "geschlecht", "sexe"],
+        &[
+            "gender",
+            "sex",
+            "性别",
+            "genre",
+            "género",
+            "genero",
+            "geschlecht",
+            "sexe",
+        ],
         &[],
     ),
     f(
@@ -776,7 +805,18 @@ fn fold_header_char(c: char) -> Option<char> {
 
 /// Currencies a header may name in brackets after the field (`实付金额(元)`, `Total (USD)`).
 const CURRENCY_UNITS: &[&str] = &[
-    "元", "人民币", "rmb", "cny", "usd", "eur", "gbp", "¥", "￥", "$", "€", "£",
+    "元",
+    "人民币",
+    "rmb",
+    "cny",
+    "usd",
+    "eur",
+    "gbp",
+    "¥",
+    "￥",
+    "$",
+    "€",
+    "£",
 ];
 
 /// `header` without a trailing bracketed currency: the header names the same field as

@@ -71,7 +71,15 @@ const CUSTOMER_STAND_INS: &[&str] = &[
 /// Words of headers that stand in for a customer id when none of [`CUSTOMER_STAND_INS`] is
 /// there (`买家手机号`, `收货人/提货人`, `Billing E-mail Address`), best first.
 const CUSTOMER_STAND_IN_WORDS: &[&str] = &[
-    "手机", "电话", "mobile", "phone", "email", "邮箱", "昵称", "姓名", "收货人",
+    "手机",
+    "电话",
+    "mobile",
+    "phone",
+    "email",
+    "邮箱",
+    "昵称",
+    "姓名",
+    "收货人",
 ];
 
 /// One mapped field.
@@ -545,7 +553,13 @@ mod tests {
     fn chinese_platform_exports_map_without_help() {
         // JD: the ordering account, written 帐号.
         let jd = map(&[
-            "订单号", "下单时间", "下单帐号", "商品名称", "订购数量", "京东价", "应付金额",
+            "订单号",
+            "下单时间",
+            "下单帐号",
+            "商品名称",
+            "订购数量",
+            "京东价",
+            "应付金额",
         ])
         .expect("maps");
         assert_eq!(

@@ -347,7 +347,10 @@ mod tests {
     #[test]
     fn ids_written_as_whole_floats_are_the_whole_number() {
         let v = parse_id("17850.0").expect("ok").expect("some");
-        assert_eq!((v.value.as_ref(), v.normalised), ("17850", vec![Reason::FloatId]));
+        assert_eq!(
+            (v.value.as_ref(), v.normalised),
+            ("17850", vec![Reason::FloatId])
+        );
         let v = parse_id(" 12.000 ").expect("ok").expect("some");
         assert_eq!(v.value, "12");
         // Not a whole float: kept as written.

@@ -38,8 +38,9 @@ pub fn compare_as_of(
         .map_err(|source| PipelineError::Write { path: html, source })?;
     if result.out_dir.join("customers.xlsx").exists() {
         crate::workbook::write_customers_workbook(
-            result,
+            &result.out_dir,
             later.frame.batch(),
+            &crate::workbook::WorkbookParts::of_run(result, request.lang),
             request.lang,
             Some(&report),
         )?;

@@ -55,4 +55,4 @@ pub use schemes::SchemeOutcome;
 pub use segments::{SegmentRow, segments_csv};
 pub use snapshot::Snapshot;
 pub use tree_rules::{CrossValidationScores, RuleText, TestScores, TreeReport, rules_toml};
-pub use workbook::write_customers_workbook;
+pub use workbook::{WorkbookParts, add_migration_to_workbook, write_customers_workbook};

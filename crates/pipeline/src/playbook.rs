@@ -16,7 +16,7 @@ use arrow::array::{ArrayRef, StringArray};
 use arrow::datatypes::{DataType, Field};
 use kehu_domain::{Labelling, Lang, Money, Note};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -47,8 +47,9 @@ const SHIPPED_SCHEMES: &[&str] = &[
     "tree",
 ];
 
-/// What the playbook did, for run.json, the terminal and the report.
-#[derive(Debug, Clone, Serialize)]
+/// What the playbook did, for run.json, the terminal and the report (and read back from
+/// run.json by `kehu diff` for the later run's workbook).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlaybookReport {
     /// Every action, in priority order, with its audience.
     pub actions: Vec<ActionSummary>,
@@ -61,7 +62,7 @@ pub struct PlaybookReport {
 }
 
 /// One action and who gets it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionSummary {
     pub code: String,
     pub en: String,

@@ -143,8 +143,9 @@ pub fn write_run(
     }
     if formats.iter().any(|f| f == "xlsx") {
         outputs.push(crate::workbook::write_customers_workbook(
-            result,
+            dir,
             frame.batch(),
+            &crate::workbook::WorkbookParts::of_run(result, req.lang),
             req.lang,
             None,
         )?);

@@ -1,54 +1,191 @@
 //! The sheets of `customers.xlsx` from a finished run: the segments of every scheme, then one
 //! sheet per scheme with the actions the playbook aims at each label, the playbook with its
-//! audiences, the row accounting of the inputs and, after `--compare-as-of`, the migration.
+//! audiences, the row accounting of the inputs and, after `--compare-as-of` or `kehu diff`,
+//! the migration.
 
 use crate::error::PipelineError;
 use crate::migration::DiffReport;
 use crate::playbook::PlaybookReport;
 use crate::run::RunResult;
-use crate::segments::SegmentRow;
+use crate::segments::{SegmentRow, segment_rows};
+use crate::snapshot::Snapshot;
 use crate::table::{Cell, Table};
 use arrow::array::RecordBatch;
-use kehu_domain::Lang;
-use std::path::PathBuf;
+use kehu_domain::{Lang, Reason};
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 
-/// Writes `customers.xlsx` into the run directory; returns its path.
+/// What `customers.xlsx` holds besides the customer table: made from a run as it ends, or
+/// read back from a finished run directory.
+#[derive(Debug, Clone)]
+pub struct WorkbookParts {
+    segments: Vec<SegmentRow>,
+    playbook: Option<PlaybookReport>,
+    inputs: Vec<InputQuality>,
+}
+
+/// One input's row accounting.
+#[derive(Debug, Clone, PartialEq)]
+struct InputQuality {
+    file: String,
+    kind: String,
+    format: String,
+    encoding: String,
+    counts: [u64; 4],
+    /// Each quarantine reason: code, what it means (in the workbook's language), rows.
+    reasons: Vec<(String, String, u64)>,
+}
+
+impl WorkbookParts {
+    /// The parts of a run that has just ended.
+    pub fn of_run(result: &RunResult, lang: Lang) -> WorkbookParts {
+        let inputs = result
+            .check
+            .imports
+            .iter()
+            .map(|import| {
+                let r = &import.report;
+                InputQuality {
+                    file: r.file.clone(),
+                    kind: r.kind.name().to_string(),
+                    format: r.format.to_string(),
+                    encoding: r.encoding.clone(),
+                    counts: [r.rows_seen, r.accepted, r.quarantined, r.skipped_blank],
+                    reasons: r
+                        .quarantine_reasons
+                        .iter()
+                        .map(|(reason, n)| {
+                            (
+                                reason.code().to_string(),
+                                reason.describe(lang).to_string(),
+                                *n,
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        WorkbookParts {
+            segments: result.segments.clone(),
+            playbook: result.playbook.clone(),
+            inputs,
+        }
+    }
+
+    /// The parts of a finished run directory: the segments counted again from
+    /// `customers.parquet` (as the run counted them), the playbook and the inputs from
+    /// `run.json`.
+    pub fn of_snapshot(snapshot: &Snapshot, lang: Lang) -> Result<WorkbookParts, PipelineError> {
+        let labellings = snapshot
+            .scheme_ids()
+            .iter()
+            .map(|id| snapshot.labelling(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let segments = segment_rows(
+            &snapshot.frame,
+            &labellings.iter().collect::<Vec<_>>(),
+            lang,
+        );
+        let record = snapshot.record();
+        let playbook = match &record["playbook"] {
+            Value::Null => None,
+            json => Some(PlaybookReport::deserialize(json).map_err(|e| {
+                PipelineError::Input(format!(
+                    "{}: the playbook in run.json cannot be read: {e}",
+                    snapshot.dir.join("run.json").display()
+                ))
+            })?),
+        };
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        let inputs = record["inputs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|input| {
+                let mut reasons: Vec<(String, String, u64)> = input["quarantine_reasons"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(code, n)| {
+                        let meaning = Reason::from_code(code)
+                            .map(|r| r.describe(lang).to_string())
+                            .unwrap_or_default();
+                        (code.clone(), meaning, n.as_u64().unwrap_or_default())
+                    })
+                    .collect();
+                // In the run's order (the reasons' declaration order), not the codes'.
+                reasons.sort_by_key(|(code, _, _)| (Reason::from_code(code), code.clone()));
+                InputQuality {
+                    file: text(&input["file"]),
+                    kind: text(&input["kind"]),
+                    format: text(&input["format"]),
+                    encoding: text(&input["encoding"]),
+                    counts: ["rows_seen", "accepted", "quarantined", "skipped_blank"]
+                        .map(|k| input[k].as_u64().unwrap_or_default()),
+                    reasons,
+                }
+            })
+            .collect();
+        Ok(WorkbookParts {
+            segments,
+            playbook,
+            inputs,
+        })
+    }
+}
+
+/// Writes `customers.xlsx` into `dir`; returns its path.
 pub fn write_customers_workbook(
-    result: &RunResult,
+    dir: &Path,
     customers: &RecordBatch,
+    parts: &WorkbookParts,
     lang: Lang,
     migration: Option<&DiffReport>,
 ) -> Result<PathBuf, PipelineError> {
-    let path = result.out_dir.join("customers.xlsx");
+    let path = dir.join("customers.xlsx");
     let mut sheets = vec![(
         "segments".to_string(),
-        segments_table(
-            result.segments.iter(),
-            false,
-            result.playbook.as_ref(),
-            lang,
-        ),
+        segments_table(parts.segments.iter(), false, parts.playbook.as_ref(), lang),
     )];
     let mut schemes: Vec<&str> = Vec::new();
-    for s in &result.segments {
+    for s in &parts.segments {
         if !schemes.contains(&s.scheme.as_str()) {
             schemes.push(&s.scheme);
         }
     }
     for scheme in schemes {
-        let rows = result.segments.iter().filter(|s| s.scheme == scheme);
+        let rows = parts.segments.iter().filter(|s| s.scheme == scheme);
         sheets.push((
             format!("seg_{scheme}"),
-            segments_table(rows, true, result.playbook.as_ref(), lang),
+            segments_table(rows, true, parts.playbook.as_ref(), lang),
         ));
     }
-    sheets.push(("actions".to_string(), playbook_table(result, lang)));
-    sheets.push(("data_quality".to_string(), quality_table(result, lang)));
+    sheets.push((
+        "actions".to_string(),
+        playbook_table(parts.playbook.as_ref(), lang),
+    ));
+    sheets.push(("data_quality".to_string(), quality_table(&parts.inputs)));
     if let Some(report) = migration {
         sheets.extend(crate::migration::customer_workbook_sheets(report, lang));
     }
     crate::xlsx_output::write_customers_xlsx(&path, customers, &sheets)?;
     Ok(path)
+}
+
+/// Writes `customers.xlsx` of the finished run in `dir` again with `migration`'s sheets
+/// (`kehu diff` into the later run), when the run wrote one; returns its path then.
+pub fn add_migration_to_workbook(
+    dir: &Path,
+    migration: &DiffReport,
+    lang: Lang,
+) -> Result<Option<PathBuf>, PipelineError> {
+    if !dir.join("customers.xlsx").exists() {
+        return Ok(None);
+    }
+    let snapshot = Snapshot::read(dir)?;
+    let parts = WorkbookParts::of_snapshot(&snapshot, lang)?;
+    write_customers_workbook(dir, snapshot.frame.batch(), &parts, lang, Some(migration)).map(Some)
 }
 
 /// Segment rows as a sheet: every scheme's rows with a `scheme` column, or (`one_scheme`) a
@@ -158,7 +295,7 @@ fn actions_aimed_at(playbook: &PlaybookReport, scheme: &str, label: &str, lang: 
 }
 
 /// The playbook as a sheet: each action, its audience and what to watch.
-fn playbook_table(result: &RunResult, lang: Lang) -> Table {
+fn playbook_table(playbook: Option<&PlaybookReport>, lang: Lang) -> Table {
     let mut table = Table {
         header: [
             "action",
@@ -176,7 +313,7 @@ fn playbook_table(result: &RunResult, lang: Lang) -> Table {
         .to_vec(),
         rows: Vec::new(),
     };
-    for a in result.playbook.iter().flat_map(|p| &p.actions) {
+    for a in playbook.iter().flat_map(|p| &p.actions) {
         table.rows.push(vec![
             Cell::text(&a.code),
             Cell::text(lang.pick(&a.en, &a.zh)),
@@ -194,7 +331,7 @@ fn playbook_table(result: &RunResult, lang: Lang) -> Table {
 }
 
 /// Row accounting of every input and its quarantine reasons, as a sheet.
-fn quality_table(result: &RunResult, lang: Lang) -> Table {
+fn quality_table(inputs: &[InputQuality]) -> Table {
     let mut table = Table {
         header: [
             "file",
@@ -212,31 +349,26 @@ fn quality_table(result: &RunResult, lang: Lang) -> Table {
         .to_vec(),
         rows: Vec::new(),
     };
-    for import in &result.check.imports {
-        let r = &import.report;
-        let counts = [r.rows_seen, r.accepted, r.quarantined, r.skipped_blank].map(Cell::Count);
+    for input in inputs {
         let mut first = vec![
-            Cell::text(&r.file),
-            Cell::text(r.kind.name()),
-            Cell::text(r.format),
-            Cell::text(&r.encoding),
+            Cell::text(&input.file),
+            Cell::text(&input.kind),
+            Cell::text(&input.format),
+            Cell::text(&input.encoding),
         ];
-        first.extend(counts);
-        if r.quarantine_reasons.is_empty() {
+        first.extend(input.counts.map(Cell::Count));
+        if input.reasons.is_empty() {
             first.extend([Cell::Empty, Cell::Empty]);
             table.rows.push(first);
             continue;
         }
-        for (k, (reason, n)) in r.quarantine_reasons.iter().enumerate() {
+        for (k, (code, meaning, n)) in input.reasons.iter().enumerate() {
             let mut row = if k == 0 {
                 first.clone()
             } else {
                 vec![Cell::Empty; 8]
             };
-            row.extend([
-                Cell::text(format!("{} — {}", reason.code(), reason.describe(lang))),
-                Cell::Count(*n),
-            ]);
+            row.extend([Cell::text(format!("{code} — {meaning}")), Cell::Count(*n)]);
             table.rows.push(row);
         }
     }
