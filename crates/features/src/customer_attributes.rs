@@ -10,11 +10,12 @@ pub(crate) fn ctes(d: &QueryDates) -> String {
     let as_of_date = &d.as_of_date;
     format!(
         r#"customer_rows AS (
-    SELECT customer_id, name, phone, gender, age, birth_date, birth_year, income, province,
-           city, region, owner, signup_date
+    SELECT customer_id, name, phone, gender, age, birth_date, birth_year, income, occupation,
+           education, country, province, city, region, lat, lon, owner, tags, signup_date
     FROM (
-        SELECT customer_id, name, phone, gender, age, birth_date, birth_year, income, province,
-               city, region, owner, signup_date,
+        SELECT customer_id, name, phone, gender, age, birth_date, birth_year, income,
+               occupation, education, country, province, city, region, lat, lon, owner, tags,
+               signup_date,
                row_number() OVER (PARTITION BY customer_id ORDER BY source_line DESC) AS pos
         FROM customers
     ) ranked
@@ -30,7 +31,7 @@ potential_customers AS (
 /// Joins onto `ids i`.
 pub(crate) const JOINS: &str = "LEFT JOIN customer_rows c ON c.customer_id = i.customer_id";
 
-/// `name` to `signup_date`. `age` is the `age` column, else whole years from `birth_date` to
+/// `name` to `signup_date`: the customers table's attributes. `age` is the `age` column, else whole years from `birth_date` to
 /// `as_of`, else `as_of`'s year − `birth_year`; null for a birth after `as_of`.
 pub(crate) fn columns(d: &QueryDates) -> Vec<String> {
     let (as_of_date, year, month_day) = (&d.as_of_date, d.year, d.month_day);
@@ -47,9 +48,15 @@ pub(crate) fn columns(d: &QueryDates) -> Vec<String> {
              CASE WHEN c.birth_year <= {year} THEN {year}.0 - c.birth_year END) AS age"
         ),
         "CAST(c.income AS DECIMAL(38, 4)) AS income".into(),
+        "c.occupation AS occupation".into(),
+        "c.education AS education".into(),
+        "c.country AS country".into(),
         "c.province AS province".into(),
         "c.city AS city".into(),
+        "c.lat AS lat".into(),
+        "c.lon AS lon".into(),
         "c.owner AS owner".into(),
+        "c.tags AS tags".into(),
         "c.signup_date AS signup_date".into(),
     ]
 }

@@ -47,9 +47,15 @@ pub const CUSTOMER_COLUMNS: &[&str] = &[
     "gender",
     "age",
     "income",
+    "occupation",
+    "education",
+    "country",
     "province",
     "city",
+    "lat",
+    "lon",
     "owner",
+    "tags",
     "signup_date",
 ];
 
@@ -515,9 +521,38 @@ mod tests {
                 "region",
                 "income",
                 "signup_date",
+                "education",
+                "lat",
+                "tags",
             ])
-            .row(&["a", "Ann", "1990-04-02", "", "", "浙江", "", "1000.5", ""])
-            .row(&["b", "Bo", "", "1980", "", "", "", "", "2020-01-01"])
+            .row(&[
+                "a",
+                "Ann",
+                "1990-04-02",
+                "",
+                "",
+                "浙江",
+                "",
+                "1000.5",
+                "",
+                "PhD",
+                "30.25",
+                "vip;wholesale",
+            ])
+            .row(&[
+                "b",
+                "Bo",
+                "",
+                "1980",
+                "",
+                "",
+                "",
+                "",
+                "2020-01-01",
+                "",
+                "",
+                "",
+            ])
             .row(&[
                 "p",
                 "Pat",
@@ -528,8 +563,24 @@ mod tests {
                 "华东",
                 "",
                 "2024-01-01",
+                "",
+                "",
+                "",
             ])
-            .row(&["q", "Quinn", "", "", "41.5", "", "", "", "2024-12-31"])
+            .row(&[
+                "q",
+                "Quinn",
+                "",
+                "",
+                "41.5",
+                "",
+                "",
+                "",
+                "2024-12-31",
+                "",
+                "",
+                "",
+            ])
     }
 
     #[test]
@@ -552,6 +603,10 @@ mod tests {
         assert_eq!(f64_at(&out, "age", 1), Some(44.0));
         assert_eq!(f64_at(&out, "age", 3), Some(34.0));
         assert_eq!(decimal_at(&out, "income", 0).as_deref(), Some("1000.5000"));
+        assert_eq!(str_at(&out, "education", 0).as_deref(), Some("PhD"));
+        assert_eq!(f64_at(&out, "lat", 0), Some(30.25));
+        assert_eq!(str_at(&out, "tags", 0).as_deref(), Some("vip;wholesale"));
+        assert_eq!(str_at(&out, "education", 1), None);
         assert_eq!(str_at(&out, "region", 0).as_deref(), Some("浙江"));
         assert_eq!(str_at(&out, "region", 2), None);
         assert_eq!(str_at(&out, "region", 3).as_deref(), Some("华东"));
