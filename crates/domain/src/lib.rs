@@ -22,3 +22,7 @@ pub use lang::Lang;
 pub use location::Location;
 pub use money::{Money, MoneyParseError};
 pub use reason::{Reason, ReasonClass};
+
+/// The prefix of a customers file's extra attributes in the customers table and the feature
+/// table: the columns no field names, kept as text (`Marital_Status` → `attr_marital_status`).
+pub const ATTRIBUTE_PREFIX: &str = "attr_";

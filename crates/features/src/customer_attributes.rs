@@ -6,16 +6,18 @@ use crate::feature_table::QueryDates;
 /// `customer_rows`: one row per customer id (the last by `source_line`, as a later row of an
 /// export usually updates an earlier one); `potential_customers`: the ids that signed up
 /// before `as_of` or have no signup date.
-pub(crate) fn ctes(d: &QueryDates) -> String {
+/// `extras`: the table's extra attributes (`attr_…`), carried along.
+pub(crate) fn ctes(d: &QueryDates, extras: &[String]) -> String {
     let as_of_date = &d.as_of_date;
+    let extras: String = extras.iter().map(|e| format!(", \"{e}\"")).collect();
     format!(
         r#"customer_rows AS (
     SELECT customer_id, name, phone, gender, age, birth_date, birth_year, income, occupation,
-           education, country, province, city, region, lat, lon, owner, tags, signup_date
+           education, country, province, city, region, lat, lon, owner, tags, signup_date{extras}
     FROM (
         SELECT customer_id, name, phone, gender, age, birth_date, birth_year, income,
                occupation, education, country, province, city, region, lat, lon, owner, tags,
-               signup_date,
+               signup_date{extras},
                row_number() OVER (PARTITION BY customer_id ORDER BY source_line DESC) AS pos
         FROM customers
     ) ranked
@@ -31,11 +33,12 @@ potential_customers AS (
 /// Joins onto `ids i`.
 pub(crate) const JOINS: &str = "LEFT JOIN customer_rows c ON c.customer_id = i.customer_id";
 
-/// `name` to `signup_date`: the customers table's attributes. `age` is the `age` column, else whole years from `birth_date` to
+/// `name` to `signup_date`: the customers table's attributes, then its extra ones (`attr_…`,
+/// text). `age` is the `age` column, else whole years from `birth_date` to
 /// `as_of`, else `as_of`'s year − `birth_year`; null for a birth after `as_of`.
-pub(crate) fn columns(d: &QueryDates) -> Vec<String> {
+pub(crate) fn columns(d: &QueryDates, extras: &[String]) -> Vec<String> {
     let (as_of_date, year, month_day) = (&d.as_of_date, d.year, d.month_day);
-    vec![
+    let mut columns = vec![
         "c.name AS name".into(),
         "c.phone AS phone".into(),
         "c.gender AS gender".into(),
@@ -58,5 +61,7 @@ pub(crate) fn columns(d: &QueryDates) -> Vec<String> {
         "c.owner AS owner".into(),
         "c.tags AS tags".into(),
         "c.signup_date AS signup_date".into(),
-    ]
+    ];
+    columns.extend(extras.iter().map(|e| format!("c.\"{e}\" AS \"{e}\"")));
+    columns
 }

@@ -64,6 +64,21 @@ impl FeatureEngine {
         self.ctx.table_exist(name).unwrap_or(false)
     }
 
+    /// The column names of a registered table; empty when there is no such table.
+    pub fn column_names(&self, name: &str) -> Vec<String> {
+        self.runtime
+            .block_on(self.ctx.table_provider(name))
+            .map(|table| {
+                table
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Runs a SQL query to completion.
     pub fn sql(&self, query: &str) -> Result<Vec<RecordBatch>, FeatureError> {
         self.runtime.block_on(async {

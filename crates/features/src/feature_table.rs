@@ -223,11 +223,15 @@ pub fn feature_table(
         purchase_history::MIXED_PLACES_TABLE,
         &purchase_history::mixed_places_query(&dates, any_mixed),
     )?;
-    let query = feature_query(
-        options,
-        engine.has_table("customers"),
-        engine.has_table("feedback"),
-    );
+    // A customers file's extra attributes (`attr_…`) come along as they are.
+    let customers = engine.has_table("customers").then(|| {
+        engine
+            .column_names("customers")
+            .into_iter()
+            .filter(|name| name.starts_with(kehu_domain::ATTRIBUTE_PREFIX))
+            .collect::<Vec<_>>()
+    });
+    let query = feature_query(options, customers.as_deref(), engine.has_table("feedback"));
     let table = engine.sql(&query)?;
     // The intermediate tables are only for this query: their memory goes back now.
     engine.forget(purchase_history::ORDERS_TABLE)?;
@@ -236,13 +240,14 @@ pub fn feature_table(
 }
 
 /// The feature table's SQL.
-fn feature_query(options: &FeatureOptions, customers: bool, feedback: bool) -> String {
+/// `customers`: with a customers table, its extra attributes.
+fn feature_query(options: &FeatureOptions, customers: Option<&[String]>, feedback: bool) -> String {
     let dates = QueryDates::new(options);
     let mut ctes = vec![
         purchase_history::ctes(&dates),
         btyd_summary::CTES.to_string(),
     ];
-    let mut columns = purchase_history::columns(&dates, customers);
+    let mut columns = purchase_history::columns(&dates, customers.is_some());
     columns.extend(btyd_summary::columns(&dates));
     let mut joins = vec![purchase_history::JOINS, btyd_summary::JOINS];
     // Every customer with a line before as_of has an order: reading the materialised orders
@@ -251,9 +256,9 @@ fn feature_query(options: &FeatureOptions, customers: bool, feedback: bool) -> S
         "SELECT DISTINCT customer_id FROM {}",
         purchase_history::ORDERS_TABLE
     );
-    if customers {
-        ctes.push(customer_attributes::ctes(&dates));
-        columns.extend(customer_attributes::columns(&dates));
+    if let Some(extras) = customers {
+        ctes.push(customer_attributes::ctes(&dates, extras));
+        columns.extend(customer_attributes::columns(&dates, extras));
         joins.push(customer_attributes::JOINS);
         ids.push_str(" UNION SELECT customer_id FROM potential_customers");
     }
@@ -861,7 +866,7 @@ mod tests {
 
     #[test]
     fn query_without_optional_tables_does_not_read_them() {
-        let q = feature_query(&options("2024-04-01"), false, false);
+        let q = feature_query(&options("2024-04-01"), None, false);
         assert!(!q.contains("customers") && !q.contains("feedback"));
     }
 }

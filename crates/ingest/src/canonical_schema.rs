@@ -1,6 +1,7 @@
 //! The Arrow schemas of the canonical tables.
 
 use crate::fields::{FieldType, fields_of};
+use crate::mapping::ColumnMapping;
 use crate::options::TableKind;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use kehu_domain::Money;
@@ -45,5 +46,26 @@ pub fn canonical_schema(kind: TableKind) -> SchemaRef {
         fields.push(Field::new(IS_REFUND, DataType::Boolean, false));
     }
     fields.push(Field::new(SOURCE_LINE, DataType::UInt64, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// The schema of the table `mapping` fills: [`canonical_schema`], then a nullable text
+/// column per extra attribute of a customers file.
+pub fn table_schema(mapping: &ColumnMapping) -> SchemaRef {
+    let canonical = canonical_schema(mapping.kind);
+    if mapping.extras.is_empty() {
+        return canonical;
+    }
+    let mut fields: Vec<Field> = canonical
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.extend(
+        mapping
+            .extras
+            .iter()
+            .map(|e| Field::new(e.name.as_str(), DataType::Utf8, true)),
+    );
     Arc::new(Schema::new(fields))
 }

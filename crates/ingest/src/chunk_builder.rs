@@ -1,6 +1,6 @@
 //! One chunk's worth of validated rows: Arrow column builders, the quarantine, and the counts.
 
-use crate::canonical_schema::{arrow_type, canonical_schema};
+use crate::canonical_schema::arrow_type;
 use crate::date_text::DateOrder;
 use crate::options::TableKind;
 use crate::ordinal_runs::OrdinalRuns;
@@ -273,7 +273,7 @@ impl ColumnBuilder {
 
 impl ChunkBuilder {
     pub(crate) fn new(config: Arc<ValidatorConfig>) -> Self {
-        let columns = config
+        let mut columns: Vec<ColumnBuilder> = config
             .mapping
             .fields()
             .iter()
@@ -283,6 +283,14 @@ impl ChunkBuilder {
                 None => ColumnBuilder::absent(arrow_type(f.ty)),
             })
             .collect();
+        // The extra attributes of a customers file, after the fields (as in `parse_row`).
+        columns.extend(
+            config
+                .mapping
+                .extras
+                .iter()
+                .map(|_| ColumnBuilder::for_type(&DataType::Utf8)),
+        );
         ChunkBuilder {
             config,
             columns,
@@ -347,12 +355,15 @@ impl ChunkBuilder {
             .enumerate()
             .map(|(field, c)| c.finish(field, nulls))
             .collect();
+        // The schema's order: the fields, the derived columns, then the extra attributes.
+        let extras = arrays.split_off(self.config.mapping.fields().len());
         if kind == TableKind::Transactions {
             arrays.push(Arc::new(self.is_refund.finish()));
         }
         arrays.push(Arc::new(self.source_line.finish()));
+        arrays.extend(extras);
         self.parts
-            .push(RecordBatch::try_new(canonical_schema(kind), arrays)?);
+            .push(RecordBatch::try_new(self.config.schema.clone(), arrays)?);
         Ok(())
     }
 
@@ -406,7 +417,7 @@ impl ChunkBuilder {
         }
         let lines = first_ordinal..first_ordinal + n as u64;
         arrays.push(Arc::new(UInt64Array::from_iter_values(lines)));
-        RecordBatch::try_new(canonical_schema(mapping.kind), arrays).map(Some)
+        RecordBatch::try_new(config.schema.clone(), arrays).map(Some)
     }
 
     fn quarantine_row(&mut self, row: &RawRow<'_>, problems: &[FieldProblem]) {

@@ -159,6 +159,7 @@ fn import_bytes(path: &Path, raw: &[u8], options: &ImportOptions) -> Result<Impo
         amount_derived: false,
         order_id_derived: false,
         unmapped_columns: Vec::new(),
+        extra_columns: Vec::new(),
         rows_seen: 0,
         accepted: 0,
         quarantined: 0,
@@ -222,6 +223,7 @@ fn import_bytes(path: &Path, raw: &[u8], options: &ImportOptions) -> Result<Impo
     report.order_id_derived =
         mapping.kind == TableKind::Transactions && mapping.column_of("order_id").is_none();
     report.unmapped_columns = mapping.unmapped.clone();
+    report.extra_columns = mapping.extras.clone();
 
     let merged: Merged = merge(sinks).map_err(|e| {
         ImportError::new(
@@ -247,7 +249,7 @@ fn import_bytes(path: &Path, raw: &[u8], options: &ImportOptions) -> Result<Impo
     if counts.rows_seen == 0 {
         report.warnings.insert(Reason::HeaderOnly, 1);
     }
-    let schema = crate::canonical_schema::canonical_schema(mapping.kind);
+    let schema = crate::canonical_schema::table_schema(mapping);
     let batches = merged.batches;
     Ok(Import {
         report,

@@ -2,7 +2,7 @@
 
 use crate::chunk_builder::Flagged;
 use crate::csv_reader::CsvInfo;
-use crate::mapping::MappedField;
+use crate::mapping::{ExtraColumn, MappedField};
 use crate::options::TableKind;
 use crate::quarantine::QuarantineEntry;
 use kehu_domain::Reason;
@@ -49,6 +49,8 @@ pub struct ImportReport {
     pub order_id_derived: bool,
     /// Source columns that feed no field (ignored).
     pub unmapped_columns: Vec<String>,
+    /// A customers file's other columns, kept as text attributes (`attr_…`).
+    pub extra_columns: Vec<ExtraColumn>,
     /// Data rows seen (blank ones included; header and preamble not).
     pub rows_seen: u64,
     /// Rows published.

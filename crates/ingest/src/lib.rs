@@ -40,14 +40,14 @@ mod suspicious;
 mod text_value;
 mod xlsx;
 
-pub use canonical_schema::{IS_REFUND, MONEY_TYPE, SOURCE_LINE, canonical_schema};
+pub use canonical_schema::{IS_REFUND, MONEY_TYPE, SOURCE_LINE, canonical_schema, table_schema};
 pub use chunk_builder::RowCounts;
 pub use csv_reader::CsvInfo;
 pub use error::ImportError;
 pub use import::{Import, import_file};
 pub use import_report::ImportReport;
 pub use jsonl::{JsonlInfo, read_jsonl};
-pub use mapping::MatchHow;
+pub use mapping::{ExtraColumn, MatchHow};
 pub use options::{DuplicatePolicy, EscapeStyle, ImportOptions, TableKind, UtcOffset};
 pub use parquet_reader::{ParquetInfo, read_parquet};
 pub use profile::{DateRange, Returns, TableProfile, profile};

@@ -4,7 +4,7 @@ use crate::error::ImportError;
 use crate::fields::{FieldSpec, fields_of, normalise_header};
 use crate::options::{ImportOptions, TableKind};
 use crate::source::Header;
-use kehu_domain::Reason;
+use kehu_domain::{ATTRIBUTE_PREFIX, Reason};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -106,8 +106,59 @@ pub struct ColumnMapping {
     pub mapped: Vec<MappedField>,
     /// `amount` is computed as quantity × unit price.
     pub amount_derived: bool,
-    /// Source columns no field uses, by name.
+    /// Source columns no field uses, by name (a customers file keeps them as `extras`).
     pub unmapped: Vec<String>,
+    /// A customers file's other columns, kept as text attributes (`attr_…`), in file order.
+    pub extras: Vec<ExtraColumn>,
+}
+
+/// A column of a customers file that no field names, kept as a text attribute: marital
+/// status, a campaign's response, a contract type — what rules, custom features and the
+/// decision tree may use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExtraColumn {
+    /// Source column index (0-based).
+    pub column: usize,
+    /// Source header as written.
+    pub header: String,
+    /// Its column in the table: `attr_` and the header in snake case (`Marital_Status` →
+    /// `attr_marital_status`, `婚姻状况` → `attr_婚姻状况`), unique.
+    pub name: String,
+}
+
+/// [`ATTRIBUTE_PREFIX`] and `header` in snake case: ASCII letters lowercased, letters and digits of any
+/// script kept, anything else one `_`; `attr_col<N>` for a header with none of them.
+fn extra_name(header: &str, column: usize, used: &[String]) -> String {
+    let mut snake = String::new();
+    let mut after_lower = false;
+    for c in header.chars().map(crate::fields::fold_full_width) {
+        if c.is_alphanumeric() {
+            // CamelCase words apart: `MntWines` → `mnt_wines`.
+            if c.is_ascii_uppercase() && after_lower {
+                snake.push('_');
+            }
+            after_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            snake.push(c.to_ascii_lowercase());
+        } else {
+            after_lower = false;
+            if !snake.is_empty() && !snake.ends_with('_') {
+                snake.push('_');
+            }
+        }
+    }
+    let snake = snake.trim_end_matches('_');
+    let base = if snake.is_empty() {
+        format!("{ATTRIBUTE_PREFIX}col{}", column + 1)
+    } else {
+        format!("{ATTRIBUTE_PREFIX}{snake}")
+    };
+    let mut name = base.clone();
+    let mut k = 2;
+    while used.contains(&name) {
+        name = format!("{base}_{k}");
+        k += 1;
+    }
+    name
 }
 
 impl ColumnMapping {
@@ -312,19 +363,28 @@ fn map_kind(
         && amount_idx.is_some_and(|i| columns[i].is_none())
         && has_column(fields, &columns, "quantity")
         && has_column(fields, &columns, "unit_price");
-    let unmapped = header
-        .names
-        .iter()
-        .enumerate()
-        .filter(|(c, _)| !taken[*c])
-        .map(|(_, h)| h.clone())
-        .collect();
+    let mut unmapped = Vec::new();
+    let mut extras: Vec<ExtraColumn> = Vec::new();
+    for (c, h) in header.names.iter().enumerate().filter(|(c, _)| !taken[*c]) {
+        // A customers file's other columns are kept; a column without a header is not one.
+        if kind == TableKind::Customers && !h.trim().is_empty() {
+            let used: Vec<String> = extras.iter().map(|e| e.name.clone()).collect();
+            extras.push(ExtraColumn {
+                column: c,
+                header: h.clone(),
+                name: extra_name(h, c, &used),
+            });
+        } else {
+            unmapped.push(h.clone());
+        }
+    }
     Ok(ColumnMapping {
         kind,
         columns,
         mapped,
         amount_derived,
         unmapped,
+        extras,
     })
 }
 
@@ -600,6 +660,44 @@ mod tests {
         );
         // A product's name never stands in for the customer.
         assert!(map(&["Order ID", "Product Name", "Order Date", "Sales"]).is_err());
+    }
+
+    #[test]
+    fn a_customers_files_other_columns_are_kept_as_attributes() {
+        let m = map(&[
+            "ID",
+            "Year_Birth",
+            "Marital_Status",
+            "MntWines",
+            "会员等级",
+            "",
+            "Kid home",
+            "kid_home",
+            "(%)",
+        ])
+        .expect("maps");
+        assert_eq!(m.kind, TableKind::Customers);
+        let kept: Vec<(usize, &str)> = m
+            .extras
+            .iter()
+            .map(|e| (e.column, e.name.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                (2, "attr_marital_status"),
+                (3, "attr_mnt_wines"),
+                (4, "attr_会员等级"),
+                (6, "attr_kid_home"),
+                (7, "attr_kid_home_2"),
+                (8, "attr_col9"),
+            ]
+        );
+        assert_eq!(m.unmapped, [""], "a column without a header is not kept");
+        // A transactions file keeps only its fields.
+        let tx = map(&["Customer ID", "Invoice", "InvoiceDate", "Amount", "Note"]).expect("maps");
+        assert!(tx.extras.is_empty());
+        assert_eq!(tx.unmapped, ["Note"]);
     }
 
     #[test]

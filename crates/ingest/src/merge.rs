@@ -174,10 +174,7 @@ pub fn merge(mut chunks: Vec<ChunkBuilder>) -> Result<Merged, arrow::error::Arro
         }
         if !replacements.is_empty() {
             // Rare (month-first dates): the chunk is made one batch for the row indexes.
-            let whole = arrow::compute::concat_batches(
-                &crate::canonical_schema::canonical_schema(config.mapping.kind),
-                &parts,
-            )?;
+            let whole = arrow::compute::concat_batches(&config.schema, &parts)?;
             parts = vec![replace_values(&whole, &replacements)?];
         }
         let mut first = 0;

@@ -317,6 +317,9 @@ fn plausible_days(config: &ValidatorConfig) -> (i32, i32) {
 /// derived per row.
 pub(crate) fn takes_text_blocks(config: &ValidatorConfig) -> bool {
     let mapping = &config.mapping;
+    if !mapping.extras.is_empty() {
+        return false;
+    }
     if mapping.kind == TableKind::Transactions
         && (mapping.amount_derived || mapping.column_of("order_id").is_none())
     {
@@ -411,7 +414,9 @@ pub(crate) fn typed_text_batch(
 /// module docs); `None` when the batch has a mapped column this intake does not take.
 pub(crate) fn plain_rows(config: &ValidatorConfig, batch: &RecordBatch) -> Option<Vec<bool>> {
     let mapping = &config.mapping;
-    if batch.num_columns() != config.header.names.len() {
+    // A customers file's extra attributes are read on the row path (customers files are
+    // small; the column-wise intake is for transactions).
+    if batch.num_columns() != config.header.names.len() || !mapping.extras.is_empty() {
         return None;
     }
     // Amounts computed from quantity × price and order ids made from customer and time are

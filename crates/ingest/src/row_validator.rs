@@ -95,6 +95,8 @@ pub struct ValidatorConfig {
     pub keep_duplicates: bool,
     /// Null columns for the fields the source lacks, shared by the chunks.
     pub(crate) shared_nulls: crate::chunk_builder::SharedNulls,
+    /// The schema of the table made: the canonical one, and the extra attributes.
+    pub schema: arrow::datatypes::SchemaRef,
 }
 
 /// The [`SinkFactory`] every reader feeds: validates rows into [`ChunkBuilder`]s.
@@ -130,8 +132,10 @@ impl RowValidator {
             currency: false,
             ..money_style
         };
+        let schema = crate::canonical_schema::table_schema(&mapping);
         RowValidator {
             config: Arc::new(ValidatorConfig {
+                schema,
                 header,
                 header_trimmed,
                 mapping,
@@ -277,6 +281,31 @@ impl ValidatorConfig {
         if self.mapping.kind == TableKind::Transactions {
             self.derive_amount(values, notes, problems);
             self.derive_order_id(values, notes);
+        }
+        // A customers file's other columns: checked as labels are, kept as text.
+        for extra in &self.mapping.extras {
+            let cell = cells.get(extra.column).unwrap_or(&Cell::Empty);
+            let parsed = match cell {
+                Cell::Error(_) => Err(Reason::CellError),
+                Cell::Empty => Ok(Value::Null),
+                cell => text_value(cell, parse_label, notes),
+            };
+            match parsed {
+                Ok(v) => values.push(v),
+                Err(reason) => {
+                    problems.push(FieldProblem {
+                        column: Some(extra.column),
+                        reason,
+                        message: format!(
+                            "`{}` = \"{}\": {}",
+                            extra.name,
+                            short(&cell.to_text()),
+                            reason.describe(kehu_domain::Lang::En)
+                        ),
+                    });
+                    values.push(Value::Null);
+                }
+            }
         }
     }
 

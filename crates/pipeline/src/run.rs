@@ -16,6 +16,8 @@ use crate::run_outputs::write_run;
 use crate::schemes::{SchemeOutcome, done_labellings, rfm_score_columns, run_rule_schemes};
 use crate::segments::{SegmentRow, segment_rows};
 use crate::tree_rules::{TreeInputs, TreeReport, tree_scheme};
+use arrow::array::{RecordBatch, new_null_array};
+use arrow::datatypes::{FieldRef, Schema, SchemaRef};
 use chrono::NaiveDate;
 use kehu_domain::{Labelling, Lang};
 use kehu_features::{
@@ -23,6 +25,7 @@ use kehu_features::{
 };
 use kehu_ingest::{DuplicatePolicy, Import, ImportOptions, TableKind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Everything a run needs besides the config.
@@ -187,13 +190,41 @@ fn inputs(req: &RunRequest) -> Result<Vec<(PathBuf, ImportOptions)>, PipelineErr
 fn tables_of(
     imports: &[Import],
     kind: TableKind,
-) -> Option<(arrow::datatypes::SchemaRef, Vec<arrow::array::RecordBatch>)> {
-    let mut of_kind = imports.iter().filter(|i| i.report.kind == kind).peekable();
-    let schema = of_kind.peek()?.schema.clone();
-    Some((
-        schema,
-        of_kind.flat_map(|i| i.batches.iter().cloned()).collect(),
-    ))
+) -> Result<Option<(SchemaRef, Vec<RecordBatch>)>, PipelineError> {
+    let of_kind: Vec<&Import> = imports.iter().filter(|i| i.report.kind == kind).collect();
+    let Some(first) = of_kind.first() else {
+        return Ok(None);
+    };
+    // Files of one kind share the canonical columns; a customers file may add attributes
+    // of its own. The table has every file's, in order of first appearance, null where a
+    // file has none.
+    let mut fields: Vec<FieldRef> = first.schema.fields().iter().cloned().collect();
+    for import in &of_kind[1..] {
+        for field in import.schema.fields() {
+            if !fields.iter().any(|f| f.name() == field.name()) {
+                fields.push(field.clone());
+            }
+        }
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let mut batches = Vec::new();
+    for batch in of_kind.iter().flat_map(|i| &i.batches) {
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                batch
+                    .column_by_name(f.name())
+                    .cloned()
+                    .unwrap_or_else(|| new_null_array(f.data_type(), batch.num_rows()))
+            })
+            .collect();
+        batches.push(
+            RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|e| PipelineError::Input(format!("the {} files: {e}", kind.name())))?,
+        );
+    }
+    Ok(Some((schema, batches)))
 }
 
 /// What reading and the feature step produce, shared by `kehu run` and `kehu backtest`.
@@ -243,7 +274,7 @@ pub(crate) fn prepare(
     }
     lap("read", &mut timings);
 
-    let Some((tx_schema, tx_batches)) = tables_of(&check.imports, TableKind::Transactions) else {
+    let Some((tx_schema, tx_batches)) = tables_of(&check.imports, TableKind::Transactions)? else {
         return Err(PipelineError::Input(
             "no transactions file among the inputs: kehu needs at least one file of orders (customer, date, amount)".into(),
         ));
@@ -262,7 +293,7 @@ pub(crate) fn prepare(
     let engine = FeatureEngine::new()?;
     engine.register("transactions", tx_schema, tx_batches)?;
     for kind in [TableKind::Customers, TableKind::Feedback] {
-        if let Some((schema, batches)) = tables_of(&check.imports, kind) {
+        if let Some((schema, batches)) = tables_of(&check.imports, kind)? {
             engine.register(kind.name(), schema, batches)?;
         }
     }

@@ -418,3 +418,70 @@ fn with_model_auto_the_report_tracks_the_holdout() {
         );
     }
 }
+
+#[test]
+fn a_customers_files_other_columns_are_attributes_that_rules_can_use() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // The fixture's customers in two files: the first with two columns no field names, the
+    // second without them.
+    let text = std::fs::read_to_string(fixture("customers.csv")).expect("fixture");
+    let lines: Vec<&str> = text.lines().collect();
+    let (header, rows) = (lines[0], &lines[1..]);
+    let (with, without) = rows.split_at(rows.len() / 2);
+    let mut first = format!("{header},Member Level,会员等级\n");
+    let mut gold = 0;
+    for (i, row) in with.iter().enumerate() {
+        let level = if i % 3 == 0 { "gold" } else { "silver" };
+        gold += usize::from(level == "gold");
+        first.push_str(&format!("{row},{level},{}\n", i + 1));
+    }
+    let second = format!("{header}\n{}\n", without.join("\n"));
+    let (a, b) = (dir.path().join("members.csv"), dir.path().join("more.csv"));
+    std::fs::write(&a, first).expect("write");
+    std::fs::write(&b, second).expect("write");
+    let config = parse_config(
+        r#"
+[[custom]]
+id = "membership"
+en = "Membership"
+zh = "会员"
+[[custom.rules]]
+code = "gold"
+en = "Gold"
+zh = "金卡"
+when = "attr_member_level = 'gold'"
+"#,
+        "kehu.toml",
+    )
+    .expect("config");
+    let out = dir.path().join("run");
+    let result = run(
+        &request(vec![fixture("orders.csv"), a, b], &out, config, None),
+        |_, _| {},
+    )
+    .expect("run");
+    let membership = result
+        .labellings()
+        .into_iter()
+        .find(|l| l.scheme.id == "membership")
+        .expect("custom scheme ran");
+    assert_eq!(membership.counts()[0], gold as u64);
+    // Both attributes are columns of customers.parquet; the second file's customers have
+    // none (null).
+    let snapshot = kehu_pipeline::Snapshot::read(&out).expect("snapshot");
+    let level = snapshot.frame.text("attr_member_level").expect("column");
+    let number = snapshot.frame.text("attr_会员等级").expect("column");
+    assert_eq!(
+        level
+            .iter()
+            .filter(|v| v.as_deref() == Some("gold"))
+            .count(),
+        gold
+    );
+    assert_eq!(
+        level.iter().filter(|v| v.is_some()).count(),
+        with.len(),
+        "the second file's customers have no level"
+    );
+    assert_eq!(number.iter().filter(|v| v.is_some()).count(), with.len());
+}

@@ -134,6 +134,19 @@ fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {
         pad(t(lang, "mapping", "列映射"), 10),
         mapping.join(", ")
     );
+    if !r.extra_columns.is_empty() {
+        let kept: Vec<String> = r
+            .extra_columns
+            .iter()
+            .map(|e| format!("{} ← {}", e.name, e.header))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}{}",
+            pad(t(lang, "kept", "保留属性"), 10),
+            kept.join(", ")
+        );
+    }
     if !r.unmapped_columns.is_empty() {
         let _ = writeln!(
             out,
