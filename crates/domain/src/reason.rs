@@ -128,6 +128,7 @@ reasons! {
     ChineseMagnitude = "chinese_magnitude", Normalised, "万/亿 multiplied out", "已换算万/亿";
     NegativeForm = "negative_form", Normalised, "an accounting negative, (50) or 50-, made -50", "会计负数写法已转为 -50";
     ExcelSerialDate = "excel_serial_date", Normalised, "an Excel serial number turned into a date", "Excel 日期序号已转为日期";
+    TextMarker = "text_marker", Normalised, "a leading apostrophe (Excel's mark for text, '+8613…) removed", "已去除开头的撇号（Excel 的文本标记，如 '+8613…）";
     FloatId = "float_id", Normalised, "an id written as a whole float (17850.0) read as 17850", "以浮点数写出的编号（17850.0）按 17850 读取";
     TimezoneConverted = "timezone_converted", Normalised, "a time with an offset converted to the business time zone", "带时区的时间已转换为业务时区";
     PhoneNormalised = "phone_normalised", Normalised, "a mobile number written in E.164 form", "手机号已规范为 E.164 格式";

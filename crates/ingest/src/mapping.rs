@@ -326,7 +326,11 @@ fn map_kind(
             normalised
                 .iter()
                 .enumerate()
-                .find(|(c, n)| !taken[*c] && words.iter().all(|w| n.contains(w)))
+                .find(|(c, n)| {
+                    !taken[*c]
+                        && words.iter().all(|w| n.contains(w))
+                        && !named_elsewhere(kind, field.name, n)
+                })
                 .map(|(c, _)| (rank, c))
         });
         if let Some((_, c)) = best {
@@ -397,6 +401,20 @@ fn first_named(names: &[&str], normalised: &[String], taken: &[bool]) -> Option<
         .filter_map(|(c, n)| names.iter().position(|a| a == n).map(|rank| (rank, c)))
         .min()
         .map(|(_, c)| c)
+}
+
+/// Whether `header` (normalised) is the exact name of another table's field: a member list's
+/// `注册时间` is its signup date, never an order time found by the word `时间`.
+fn named_elsewhere(kind: TableKind, field: &str, header: &str) -> bool {
+    [
+        TableKind::Transactions,
+        TableKind::Customers,
+        TableKind::Feedback,
+    ]
+    .into_iter()
+    .filter(|k| *k != kind)
+    .flat_map(fields_of)
+    .any(|f| f.name != field && f.aliases.contains(&header))
 }
 
 /// The first free column whose header contains one of `words`, the earlier word first.
@@ -698,6 +716,60 @@ mod tests {
         let tx = map(&["Customer ID", "Invoice", "InvoiceDate", "Amount", "Note"]).expect("maps");
         assert!(tx.extras.is_empty());
         assert_eq!(tx.unmapped, ["Note"]);
+    }
+
+    #[test]
+    fn member_lists_and_surveys_are_not_taken_for_orders() {
+        // A member list: 注册时间 is the signup date, not an order time found by `时间`, and
+        // 累计消费金额 no order amount; with no order time it is no transactions file.
+        let members = map(&[
+            "会员卡号",
+            "姓名",
+            "手机号",
+            "性别",
+            "生日",
+            "会员等级",
+            "注册时间",
+            "累计消费金额",
+        ])
+        .expect("maps");
+        assert_eq!(members.kind, TableKind::Customers);
+        assert_eq!(members.column_of("signup_date"), Some(6));
+        assert!(members.extras.iter().any(|e| e.name == "attr_累计消费金额"));
+        // A survey export: scores named by their questions.
+        let survey = map(&[
+            "Response ID",
+            "Customer ID",
+            "Submitted At",
+            "How likely are you to recommend us? (0-10)",
+            "Satisfaction (1-5)",
+        ])
+        .expect("maps");
+        assert_eq!(survey.kind, TableKind::Feedback);
+        assert_eq!(
+            [
+                survey.column_of("ts"),
+                survey.column_of("nps"),
+                survey.column_of("csat")
+            ],
+            [Some(2), Some(3), Some(4)]
+        );
+        // A shop's customer export names places after the address.
+        let shop = map(&[
+            "Customer ID",
+            "Default Address City",
+            "Default Address Province Code",
+            "Default Address Country Code",
+        ])
+        .expect("maps");
+        assert_eq!(
+            [
+                shop.column_of("city"),
+                shop.column_of("province"),
+                shop.column_of("country")
+            ],
+            [Some(1), Some(2), Some(3)]
+        );
     }
 
     #[test]

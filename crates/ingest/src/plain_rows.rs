@@ -124,7 +124,7 @@ impl TextKind {
     /// with no note, without running it, or `None` where only the parser can tell. Such text
     /// is trimmed only of spaces at its ends, has no control character, counts its characters
     /// in bytes, and needs no folding; an id may still look like Excel's scientific notation,
-    /// a truncated long number or a whole float (`17850.0`).
+    /// a truncated long number or a whole float (`17850.0`), or start with a text marker (`'`).
     fn plain_ascii(self, v: &[u8]) -> Option<bool> {
         let limit = match self {
             TextKind::FreeText => MAX_FREE_TEXT,
@@ -136,6 +136,7 @@ impl TextKind {
         }
         if self == TextKind::Id
             && ((16..=18).contains(&v.len())
+                || first == b'\''
                 || (first.is_ascii_digit()
                     && ((last == b'0' && v.contains(&b'.'))
                         || v.iter().any(|&b| b == b'e' || b == b'E'))))

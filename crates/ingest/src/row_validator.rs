@@ -338,7 +338,10 @@ impl ValidatorConfig {
         };
         if let Some(d) = date {
             let late = self.latest_plausible.is_some_and(|l| d > l);
-            let early = self.earliest_plausible.is_some_and(|e| d < e);
+            // The earliest plausible date is the business's start (E7): people are born
+            // before it.
+            let early = self.mapping.fields()[fi].name != "birth_date"
+                && self.earliest_plausible.is_some_and(|e| d < e);
             if late || early {
                 notes.warnings.push((Reason::OutOfRangeDate, Some(column)));
             }

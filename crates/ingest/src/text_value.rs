@@ -79,12 +79,14 @@ fn common_checks(s: &str, max_chars: usize, allow_newlines: bool) -> Result<(), 
 /// An identifier: trimmed, invisible characters and full-width digits made plain; Excel's
 /// scientific notation refused (D11); 16–18 digit ids ending in 000 flagged (D12).
 pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
-    let trimmed = trim(raw);
+    let (trimmed, marked) = without_text_marker(trim(raw));
     if trimmed.is_empty() {
         return Ok(None);
     }
     let mut normalised = Vec::new();
-    if trimmed.len() != raw.len() {
+    if marked {
+        normalised.push(Reason::TextMarker);
+    } else if trimmed.len() != raw.len() {
         normalised.push(Reason::WhitespaceTrimmed);
     }
     let mut value = Cow::Borrowed(trimmed);
@@ -126,6 +128,15 @@ pub fn parse_id(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
         normalised,
         warnings,
     }))
+}
+
+/// `text` without the apostrophe an export puts before a number to keep a spreadsheet from
+/// reading it as one (`'7012345678`, `'+8613812345678`), and whether there was one.
+fn without_text_marker(text: &str) -> (&str, bool) {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit() || c == '+') => (rest, true),
+        _ => (text, false),
+    }
 }
 
 /// Where the `.0` of `17850.0` starts: digits, a dot and only zeros are a whole number that
@@ -218,7 +229,7 @@ pub fn parse_free_text(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
 /// `(0755)12345678-801` kept as written; anything else invalid. Other countries' numbers
 /// written with a `+` and 8–15 digits are kept.
 pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
-    let trimmed = trim(raw);
+    let (trimmed, marked) = without_text_marker(trim(raw));
     if trimmed.is_empty() {
         return Ok(None);
     }
@@ -238,6 +249,9 @@ pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
     }
     let digits: String = folded.chars().filter(char::is_ascii_digit).collect();
     let mut normalised = Vec::new();
+    if marked {
+        normalised.push(Reason::TextMarker);
+    }
     if trimmed.chars().any(is_invisible) {
         normalised.push(Reason::InvisibleStripped);
     }
@@ -342,6 +356,23 @@ mod tests {
             "C001"
         );
         assert_eq!(parse_id("Zh\0ang"), Err(Reason::ControlChar));
+    }
+
+    #[test]
+    fn a_spreadsheet_text_marker_is_not_part_of_the_value() {
+        let v = parse_id("'7012345678").expect("ok").expect("some");
+        assert_eq!(
+            (v.value.as_ref(), v.normalised),
+            ("7012345678", vec![Reason::TextMarker])
+        );
+        let p = parse_phone("'+86 138 1234 5678")
+            .expect("ok")
+            .expect("some");
+        assert_eq!(p.value, "+8613812345678");
+        assert!(p.normalised.contains(&Reason::TextMarker));
+        // An apostrophe before anything else is part of the id.
+        let v = parse_id("'abc").expect("ok").expect("some");
+        assert_eq!(v.value, "'abc");
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn table() -> Table {
         let mut category = Some(categories[rng.below(5) as usize].to_string());
         let dirty = (65_536..131_072).contains(&i) || i >= 196_608;
         if dirty && i % 53 == 0 {
-            match rng.below(13) {
+            match rng.below(14) {
                 0 => customer = customer.map(|c| format!(" {c}")),
                 1 => customer = None,
                 2 => customer = Some("Total".into()),
@@ -82,6 +82,7 @@ fn table() -> Table {
                 9 => category = Some("toys ".into()),
                 10 => category = Some(String::new()),
                 11 => customer = customer.map(|c| format!("{}.0", &c[1..])),
+                12 => customer = customer.map(|c| format!("'{}", &c[1..])),
                 _ => cents = None,
             }
         }

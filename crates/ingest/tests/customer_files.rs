@@ -1,0 +1,93 @@
+//! Customers files as shops and CRMs export them: columns no field names are kept as text
+//! attributes (`attr_…`) whatever the format, and birthdays are not "before the business
+//! started".
+
+use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use kehu_domain::Reason;
+use kehu_ingest::{Import, ImportOptions, TableKind, import_file};
+use std::sync::Arc;
+
+fn texts(import: &Import, column: &str) -> Vec<Option<String>> {
+    import
+        .batches
+        .iter()
+        .flat_map(|b| {
+            let c = b
+                .column_by_name(column)
+                .expect("column")
+                .as_string::<i32>()
+                .clone();
+            (0..c.len())
+                .map(|i| (!c.is_null(i)).then(|| c.value(i).to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn a_member_list_keeps_its_other_columns_and_its_birthdays() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("members.csv");
+    std::fs::write(
+        &path,
+        "会员卡号,姓名,生日,会员等级,积分\n\
+         V001,张三,1975-03-02,金卡,1200\n\
+         V002,李四,1988-11-30,,80\n\
+         V003,王五,2999-01-01,银卡,\n",
+    )
+    .expect("write");
+    let options = ImportOptions {
+        latest_plausible_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 24),
+        ..ImportOptions::default()
+    };
+    let import = import_file(&path, &options).expect("imports");
+    let r = &import.report;
+    assert_eq!(r.kind, TableKind::Customers);
+    assert_eq!((r.rows_seen, r.accepted), (3, 3));
+    let kept: Vec<&str> = r.extra_columns.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(kept, ["attr_会员等级", "attr_积分"]);
+    assert_eq!(
+        texts(&import, "attr_会员等级"),
+        [Some("金卡".to_string()), None, Some("银卡".to_string())]
+    );
+    assert_eq!(texts(&import, "attr_积分")[0].as_deref(), Some("1200"));
+    // Born in 1975 and 1988: before the default earliest plausible date (1990), not flagged;
+    // born in 2999: in the future, flagged.
+    assert_eq!(r.warnings.get(&Reason::OutOfRangeDate), Some(&1));
+}
+
+#[test]
+fn a_parquet_customers_file_keeps_typed_columns_as_text() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("crm.parquet");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer_id", DataType::Utf8, false),
+        Field::new("Tier", DataType::Utf8, true),
+        Field::new("Store Visits", DataType::Int64, true),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(vec!["a", "b"])),
+            Arc::new(StringArray::from(vec![Some("gold"), None])),
+            Arc::new(Int64Array::from(vec![Some(3), Some(12)])),
+        ],
+    )
+    .expect("batch");
+    let file = std::fs::File::create(&path).expect("create");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+    let import = import_file(&path, &ImportOptions::default()).expect("imports");
+    assert_eq!(import.report.kind, TableKind::Customers);
+    assert_eq!(
+        texts(&import, "attr_tier"),
+        [Some("gold".to_string()), None]
+    );
+    assert_eq!(
+        texts(&import, "attr_store_visits"),
+        [Some("3".to_string()), Some("12".to_string())]
+    );
+    assert_eq!(import.schema, import.batches[0].schema());
+}
