@@ -53,6 +53,11 @@ pub fn run(args: &InitArgs, lang: Lang) -> anyhow::Result<Outcome> {
                         .unwrap_or_default(),
                     r.rows_seen
                 ),
+                attributes: r
+                    .extra_columns
+                    .iter()
+                    .map(|e| (e.name.clone(), e.header.clone()))
+                    .collect(),
             }
         })
         .collect();

@@ -18,6 +18,8 @@ pub struct InitSource {
     pub kind: String,
     /// Detected encoding, delimiter and format, for a comment.
     pub detected: String,
+    /// A customers file's other columns, kept as attributes: (column name, header).
+    pub attributes: Vec<(String, String)>,
 }
 
 /// Comments attached after `key = …` lines and before `[table]` headers, by dotted path.
@@ -294,6 +296,26 @@ pub fn render_init(sources: &[InitSource]) -> String {
         })
         .unwrap_or_default();
         out.push_str(&text);
+        if !s.attributes.is_empty() {
+            out.push_str(
+                "# Its other columns are kept as text attributes, for rules and custom features\n\
+                 # (e.g. when = \"attr_x = 'gold'\", or CAST(attr_x AS INT) for a number):\n#",
+            );
+            let mut width = 1;
+            for (k, (name, header)) in s.attributes.iter().enumerate() {
+                let item = format!(
+                    " {name} ({header}){}",
+                    if k + 1 < s.attributes.len() { "," } else { "" }
+                );
+                if width + item.chars().count() > 92 {
+                    out.push_str("\n#");
+                    width = 1;
+                }
+                width += item.chars().count();
+                out.push_str(&item);
+            }
+            out.push('\n');
+        }
         out.push_str("# Also possible: kind, encoding = \"gb18030\", delimiter = \";\", sheet = \"Sheet1\",\n# date_format = \"%d/%m/%Y\", timezone = \"+08:00\", duplicates = \"auto\" | \"quarantine\" | \"keep\"\n\n");
     }
     out.push_str(&commented::<RunConfig>("run", &defaults.run));
@@ -341,14 +363,40 @@ mod tests {
                 .collect(),
             ..SourceConfig::default()
         };
-        let text = render_init(&[InitSource {
-            source: source.clone(),
-            kind: "transactions".into(),
-            detected: "CSV, UTF-8, comma".into(),
-        }]);
+        let members = SourceConfig {
+            path: "members.csv".into(),
+            ..SourceConfig::default()
+        };
+        let attributes: Vec<(String, String)> = (0..12)
+            .map(|k| (format!("attr_level_{k}"), format!("Level {k}")))
+            .collect();
+        let text = render_init(&[
+            InitSource {
+                source: source.clone(),
+                kind: "transactions".into(),
+                detected: "CSV, UTF-8, comma".into(),
+                attributes: Vec::new(),
+            },
+            InitSource {
+                source: members.clone(),
+                kind: "customers".into(),
+                detected: "CSV, UTF-8, comma".into(),
+                attributes,
+            },
+        ]);
         let parsed = parse_config(&text, "kehu.toml").expect("generated config parses");
         let mut expected = Config::default();
         expected.sources.push(source);
+        expected.sources.push(members);
+        // Every attribute is named, in comment lines of at most 92 characters.
+        assert!(text.contains("custom features\n# (e.g."), "{text}");
+        assert!(
+            text.contains("attr_level_0 (Level 0),") && text.contains("attr_level_11 (Level 11)\n")
+        );
+        assert!(
+            text.lines()
+                .all(|l| !l.starts_with("# attr") || l.chars().count() <= 92)
+        );
         assert_eq!(parsed, expected);
         assert!(text.contains("# \"quantile\""), "{text}");
         assert!(text.contains("重要价值客户"));
