@@ -19,6 +19,10 @@ const NPS: SchemeRow = ("nps", "NPS class", "NPS 分类");
 const AGE_BAND: SchemeRow = ("age_band", "Age band", "年龄段");
 /// The gender grouping.
 pub(crate) const GENDER: SchemeRow = ("gender_group", "Gender", "性别");
+
+/// The names of the genders the importer normalises to (`男`, `F`, `女士` …): code, English,
+/// Chinese.
+const GENDER_NAMES: &[(&str, &str, &str)] = &[("male", "Male", "男"), ("female", "Female", "女")];
 /// The region grouping.
 pub(crate) const REGION: SchemeRow = ("region_group", "Region", "地区");
 
@@ -135,11 +139,14 @@ pub(crate) fn price_sensitivity(frame: &FeatureFrame, c: &PriceSensitivityConfig
 
 /// Builds a labelling whose labels are the values themselves (most common first, ties by
 /// name), with `other` beyond `max_groups` and `none` for missing values.
+/// `names`: English and Chinese names of known values (code, en, zh); any other value is
+/// its own name.
 fn by_value(
     row: SchemeRow,
     values: &[Option<String>],
     max_groups: usize,
     extra: &[crate::config::LabelRow],
+    names: &[(&str, &str, &str)],
     notes: Vec<Note>,
 ) -> SchemeOutcome {
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
@@ -152,7 +159,13 @@ fn by_value(
     let mut ranked: Vec<(&str, u64)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let kept: Vec<&str> = ranked.iter().take(max_groups).map(|(v, _)| *v).collect();
-    let mut labels: Vec<Label> = kept.iter().map(|v| Label::new(*v, *v, *v)).collect();
+    let mut labels: Vec<Label> = kept
+        .iter()
+        .map(|v| match names.iter().find(|(code, _, _)| code == v) {
+            Some((code, en, zh)) => Label::new(*code, *en, *zh),
+            None => Label::new(*v, *v, *v),
+        })
+        .collect();
     let other = labels.len() as u32;
     let has_other = ranked.len() > kept.len();
     if has_other {
@@ -215,6 +228,7 @@ pub(crate) fn category_preference(frame: &FeatureFrame, c: &CategoryConfig) -> S
         &values,
         20,
         &[catalogue::MIXED],
+        &[],
         vec![Note::new(
             format!(
                 "The top category by sales when it holds at least {pct}% of them; otherwise mixed."
@@ -371,5 +385,10 @@ pub(crate) fn grouping(
         .into_iter()
         .map(|v| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
         .collect();
-    by_value(row, &values, c.max_groups, &[], vec![])
+    let names = if feature == "gender" {
+        GENDER_NAMES
+    } else {
+        &[]
+    };
+    by_value(row, &values, c.max_groups, &[], names, vec![])
 }
