@@ -131,9 +131,13 @@ fn decode_utf8(bytes: &[u8], bom: bool) -> Result<Decoded<'_>, DecodeError> {
             });
         }
         let guess = guess_encoding(bytes);
-        if guess == "gbk" || guess == "gb18030" || guess == "utf-8" || guess == "windows-1252" {
+        let western = guess == "windows-1252" && reads_as_rare_chinese(bytes);
+        if !western
+            && (guess == "gbk" || guess == "gb18030" || guess == "utf-8" || guess == "windows-1252")
+        {
             // The detector often says windows-1252 for short Chinese files; every line
-            // decoding strictly as GB18030 is the stronger evidence.
+            // decoding strictly as GB18030 is the stronger evidence, unless the characters
+            // it gives are the rare ones that Western text makes (below).
             return decode_strict(bytes, GB18030, false);
         }
         return Err(DecodeError::Unsupported {
@@ -228,6 +232,34 @@ fn first_undecodable_line(bytes: &[u8], encoding: &'static Encoding) -> Option<u
         .map(|i| i as u64 + 1)
 }
 
+/// Whether most two-byte GB18030 characters of `bytes` have a trail byte in the ASCII range
+/// (0x40–0x7E). Chinese text is mostly GB2312's common characters, both of whose bytes are
+/// 0xA1 or above; Western text in windows-1252 has single accented letters between ASCII
+/// ones (`M\xFCnchen`), which GB18030 also decodes, as rare characters (`黱`), without
+/// error.
+fn reads_as_rare_chinese(bytes: &[u8]) -> bool {
+    let (mut pairs, mut ascii_trails) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            // A four-byte sequence: lead, digit, lead, digit.
+            Some(0x30..=0x39) => i += 4,
+            Some(&trail) => {
+                pairs += 1;
+                ascii_trails += usize::from(trail < 0x80);
+                i += 2;
+            }
+            None => break,
+        }
+    }
+    pairs > 0 && ascii_trails * 2 > pairs
+}
+
 fn guess_encoding(bytes: &[u8]) -> String {
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let sample = &bytes[..bytes.len().min(1 << 20)];
@@ -287,6 +319,28 @@ mod tests {
         let d = decode(&bytes, None).expect("gb18030");
         assert_eq!(d.encoding, "gb18030");
         assert_eq!(d.text, text);
+    }
+
+    #[test]
+    fn western_text_is_not_taken_for_rare_chinese() {
+        // windows-1252 German: every line decodes as GB18030 too (ü + letter is a valid
+        // pair), into characters no Chinese export holds.
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252
+            .encode("Kunde;Stadt\nK1;München\nK2;Köln\nK3;Düsseldorf\nK4;Göttingen\n");
+        assert!(
+            GB18030
+                .decode_without_bom_handling_and_without_replacement(&bytes)
+                .is_some()
+        );
+        match decode(&bytes, None) {
+            Err(DecodeError::Unsupported { guess, .. }) => assert_eq!(guess, "windows-1252"),
+            other => panic!("{other:?}"),
+        }
+        let told = decode(&bytes, Some("windows-1252")).expect("decodes when told");
+        assert!(told.text.contains("München"));
+        // Chinese text in GBK still decodes.
+        let chinese = gbk("客户编号,城市\nC1,杭州\nC2,苏州\nC3,南京\n");
+        assert_eq!(decode(&chinese, None).expect("gbk").encoding, "gb18030");
     }
 
     #[test]

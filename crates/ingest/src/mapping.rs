@@ -773,6 +773,70 @@ mod tests {
     }
 
     #[test]
+    fn european_exports_map_without_help() {
+        let de = map(&[
+            "Kundennummer",
+            "Bestellnummer",
+            "Bestelldatum",
+            "Betrag",
+            "Stadt",
+            "Status",
+        ])
+        .expect("maps");
+        let fr = map(&[
+            "N° Client",
+            "Numéro Commande",
+            "Date Commande",
+            "Montant",
+            "Catégorie",
+            "Statut",
+        ])
+        .expect("maps");
+        let es = map(&[
+            "ID Cliente",
+            "Nº Pedido",
+            "Fecha",
+            "Cantidad",
+            "Precio Unitario",
+            "País",
+            "Estado",
+        ])
+        .expect("maps");
+        for m in [&de, &fr, &es] {
+            assert_eq!(m.kind, TableKind::Transactions);
+            assert_eq!(
+                [
+                    m.column_of("customer_id"),
+                    m.column_of("order_id"),
+                    m.column_of("ts")
+                ],
+                [Some(0), Some(1), Some(2)]
+            );
+        }
+        assert_eq!(
+            [
+                de.column_of("amount"),
+                de.column_of("region"),
+                de.column_of("status")
+            ],
+            [Some(3), Some(4), Some(5)]
+        );
+        assert_eq!(
+            [
+                fr.column_of("amount"),
+                fr.column_of("category"),
+                fr.column_of("status")
+            ],
+            [Some(3), Some(4), Some(5)]
+        );
+        assert!(es.amount_derived, "Cantidad × Precio Unitario");
+        assert_eq!(
+            [es.column_of("region"), es.column_of("status")],
+            [Some(5), Some(6)]
+        );
+    }
+
+    #[test]
     fn customer_and_feedback_files_are_told_apart() {
         assert_eq!(
             map(&["客户编号", "姓名", "手机号", "注册日期"])

@@ -291,7 +291,12 @@ pub fn parse_phone(raw: &str) -> Result<Option<TextValue<'_>>, Reason> {
 
 /// An order status mapped to `completed`, `cancelled`, `refunded` or `pending` (G8).
 pub fn parse_status(raw: &str) -> Result<Option<&'static str>, Reason> {
-    let s = trim(raw).to_lowercase();
+    // Lowercase and without accents: `Livrée`, `Entregado`, `Zurückgegeben`.
+    let s: String = trim(raw)
+        .to_lowercase()
+        .chars()
+        .map(crate::fields::without_accent)
+        .collect();
     if s.is_empty() {
         return Ok(None);
     }
@@ -299,11 +304,26 @@ pub fn parse_status(raw: &str) -> Result<Option<&'static str>, Reason> {
         "completed" | "complete" | "paid" | "success" | "succeeded" | "shipped" | "delivered"
         | "done" | "closed" | "ok" | "已完成" | "完成" | "已支付" | "已付款" | "交易成功"
         | "成功" | "已发货" | "已签收" | "已收货" => "completed",
+        // German, French, Spanish, Portuguese, Italian.
+        "abgeschlossen" | "bezahlt" | "versendet" | "versandt" | "geliefert" | "zugestellt"
+        | "terminee" | "termine" | "livree" | "payee" | "expediee" | "completee" | "completado"
+        | "completada" | "entregado" | "entregada" | "pagado" | "pagada" | "enviado"
+        | "enviada" | "concluido" | "entregue" | "pago" | "completato" | "consegnato"
+        | "pagato" | "spedito" | "evaso" => "completed",
         "cancelled" | "canceled" | "void" | "voided" | "已取消" | "取消" | "作废" | "已作废"
         | "交易关闭" | "已关闭" => "cancelled",
+        "storniert" | "annulee" | "annule" | "cancelado" | "cancelada" | "anulado" | "anulada"
+        | "annullato" | "annullata" => "cancelled",
         "refunded" | "returned" | "refund" | "return" | "已退款" | "退款" | "退货" | "已退货"
         | "退款成功" => "refunded",
+        "erstattet" | "zuruckgegeben" | "retoure" | "remboursee" | "rembourse" | "retournee"
+        | "reembolsado" | "reembolsada" | "devuelto" | "devuelta" | "devolvido" | "rimborsato"
+        | "reso" => "refunded",
         "pending" | "processing" | "unpaid" | "待付款" | "待发货" | "处理中" | "待支付" => {
+            "pending"
+        }
+        "offen" | "ausstehend" | "in bearbeitung" | "en attente" | "en cours" | "pendiente"
+        | "en proceso" | "pendente" | "em processamento" | "in attesa" | "in lavorazione" => {
             "pending"
         }
         _ => return Err(Reason::UnknownStatus),
@@ -406,5 +426,10 @@ mod tests {
         assert_eq!(parse_status("已取消"), Ok(Some("cancelled")));
         assert_eq!(parse_status("作废"), Ok(Some("cancelled")));
         assert_eq!(parse_status("weird"), Err(Reason::UnknownStatus));
+        assert_eq!(parse_status("Livrée"), Ok(Some("completed")));
+        assert_eq!(parse_status(" Entregado "), Ok(Some("completed")));
+        assert_eq!(parse_status("Zurückgegeben"), Ok(Some("refunded")));
+        assert_eq!(parse_status("Storniert"), Ok(Some("cancelled")));
+        assert_eq!(parse_status("En attente"), Ok(Some("pending")));
     }
 }
