@@ -201,6 +201,9 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
             "ordine",
             "bestelnummer",
             "factuurnummer",
+            // Last: a bare `id` beside a customer column is the order's (shop platforms'
+            // order exports); without one, the customer field takes it first.
+            "id",
             "订单",
         ],
         &[
@@ -322,6 +325,12 @@ pub static TRANSACTIONS: &[FieldSpec] = &[
             "买家实付金额",
             "订单实付金额",
             "实付总额",
+            "totalprice",
+            "currenttotalprice",
+            "ordertotal",
+            "grandtotal",
+            "totalpaid",
+            "amountpaid",
             "betrag",
             "gesamtbetrag",
             "umsatz",

@@ -37,7 +37,8 @@ const MIN_CHUNK_BYTES: usize = 1 << 20;
 /// that has a key. Each non-blank line must hold one JSON object: its values become cells —
 /// strings [`Cell::Text`] (borrowed unless they contain escapes), numbers [`Cell::Text`] of the
 /// number exactly as written, `true`/`false` [`Cell::Bool`], `null` and missing keys
-/// [`Cell::Empty`], arrays and objects [`Cell::Text`] of their JSON. Any other line (bad JSON,
+/// [`Cell::Empty`], arrays [`Cell::Text`] of their JSON. Nested objects are flattened into
+/// `outer.inner` columns (three levels; deeper ones are JSON text). Any other line (bad JSON,
 /// an array, a number, an object with a repeated key) is sent as [`Rejected`] with
 /// `invalid_json`; blank lines and objects without a non-blank value are sent as blanks.
 ///
@@ -305,13 +306,16 @@ fn value_cell(value: &RawValue) -> Cell<'_> {
 
 type Object<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
 
-/// Parses a line as one JSON object, keeping key order and each value's raw text.
+/// How deep nested objects are flattened into `outer.inner` columns.
+const MAX_NESTING: usize = 3;
+
+/// Parses a line as one JSON object, keeping key order and each value's raw text. Nested
+/// objects are flattened, their keys joined with `.` (`{"customer": {"id": "C1"}}` gives
+/// `customer.id`, as order exports from shop platforms nest the buyer), up to
+/// [`MAX_NESTING`] levels; deeper ones and arrays stay JSON text.
 fn parse_object(line: &str) -> Result<Object<'_>, String> {
-    let mut de = serde_json::Deserializer::from_str(line);
-    let object = de
-        .deserialize_map(ObjectVisitor)
-        .map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    let mut object = Vec::new();
+    flatten_into(line, None, 1, &mut object)?;
     if object.len() <= 16 {
         for (i, (key, _)) in object.iter().enumerate() {
             if object[..i].iter().any(|(k, _)| k == key) {
@@ -325,6 +329,33 @@ fn parse_object(line: &str) -> Result<Object<'_>, String> {
         }
     }
     Ok(object)
+}
+
+/// Parses `text` as a JSON object and appends its values to `out`, the keys prefixed by
+/// `prefix` and nested objects flattened below `depth` levels.
+fn flatten_into<'a>(
+    text: &'a str,
+    prefix: Option<&str>,
+    depth: usize,
+    out: &mut Object<'a>,
+) -> Result<(), String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let object = de
+        .deserialize_map(ObjectVisitor)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    for (key, value) in object {
+        let key = match prefix {
+            Some(p) => Cow::Owned(format!("{p}.{key}")),
+            None => key,
+        };
+        if depth < MAX_NESTING && value.get().starts_with('{') {
+            flatten_into(value.get(), Some(&key), depth + 1, out)?;
+        } else {
+            out.push((key, value));
+        }
+    }
+    Ok(())
 }
 
 struct ObjectVisitor;
@@ -499,7 +530,7 @@ pub(crate) mod tests {
     fn values_of_every_json_type_become_cells() {
         let input = r#"{"s":"a\"b\u00e9","t":true,"f":false,"n":null,"arr":[1, 2],"obj":{"k":"v"},"esc\n":"plain"}"#;
         let (header, events, _) = read(input, MIN_CHUNK_BYTES).expect("reads");
-        assert_eq!(header.names, ["s", "t", "f", "n", "arr", "obj", "esc\n"]);
+        assert_eq!(header.names, ["s", "t", "f", "n", "arr", "obj.k", "esc\n"]);
         let Event::Row { cells, .. } = &events[0] else {
             panic!("{events:?}")
         };
@@ -511,10 +542,41 @@ pub(crate) mod tests {
                 Cell::Bool(false),
                 Cell::Empty,
                 text("[1, 2]"),
-                text(r#"{"k":"v"}"#),
+                text("v"),
                 text("plain")
             ]
         );
+    }
+
+    #[test]
+    fn nested_objects_become_dotted_columns() {
+        let input = concat!(
+            r#"{"id":"O1","customer":{"id":"C1","address":{"city":"Hangzhou","geo":{"lat":30.2}}},"total_price":"12.50"}"#,
+            "\n",
+            r#"{"id":"O2","customer":{"id":"C2"},"total_price":"3.00","note":{}}"#,
+            "\n",
+            r#"{"customer.id":"C3","customer":{"id":"C4"}}"#,
+        );
+        let (header, events, _) = read(input, MIN_CHUNK_BYTES).expect("reads");
+        assert_eq!(
+            header.names,
+            [
+                "id",
+                "customer.id",
+                "customer.address.city",
+                "customer.address.geo",
+                "total_price"
+            ]
+        );
+        let Event::Row { cells, .. } = &events[0] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(cells[1], text("C1"));
+        assert_eq!(cells[2], text("Hangzhou"));
+        // Three levels deep at most: the fourth stays JSON text.
+        assert_eq!(cells[3], text(r#"{"lat":30.2}"#));
+        // A dotted key and a nested one naming the same column: the line is rejected.
+        assert!(matches!(events[2], Event::Rejected { .. }), "{events:?}");
     }
 
     #[test]

@@ -676,6 +676,24 @@ mod tests {
             ],
             [Some(6), Some(5), Some(3), Some(2)]
         );
+        // A shop platform's order export: `id` is the order's when the buyer has a column.
+        let shop = map(&["id", "created_at", "customer.id", "total_price"]).expect("maps");
+        assert_eq!(
+            [
+                shop.column_of("customer_id"),
+                shop.column_of("order_id"),
+                shop.column_of("amount")
+            ],
+            [Some(2), Some(0), Some(3)]
+        );
+        let only_id = map(&["id", "date", "amount"]).expect("maps");
+        assert_eq!(
+            [
+                only_id.column_of("customer_id"),
+                only_id.column_of("order_id")
+            ],
+            [Some(0), None]
+        );
         // A product's name never stands in for the customer.
         assert!(map(&["Order ID", "Product Name", "Order Date", "Sales"]).is_err());
     }
