@@ -1037,6 +1037,11 @@ mod tests {
         assert_eq!(normalise_header("Ｃｕｓｔｏｍｅｒ＿ＩＤ"), "customerid");
         assert_eq!(normalise_header("\u{3000}客户编号\u{3000}"), "客户编号");
         assert_eq!(normalise_header("下单帐号"), "下单账号");
+        // Accents, `°`/`º` and apostrophes fold away in European headers.
+        assert_eq!(normalise_header("CATÉGORIE"), "categorie");
+        assert_eq!(normalise_header("N° Client"), "nclient");
+        assert_eq!(normalise_header("Chiffre d’affaires"), "chiffredaffaires");
+        assert!(header_matches("Stückpreis", "stuckpreis"));
     }
 
     #[test]

@@ -261,16 +261,7 @@ impl ValidatorConfig {
                 }
                 Ok(v) => values.push(v),
                 Err(reason) => {
-                    problems.push(FieldProblem {
-                        column: Some(c),
-                        reason,
-                        message: format!(
-                            "`{}` = \"{}\": {}",
-                            spec.name,
-                            short(&cell.to_text()),
-                            reason.describe(kehu_domain::Lang::En)
-                        ),
-                    });
+                    problems.push(bad_value(c, spec.name, cell, reason));
                     values.push(Value::Null);
                 }
             }
@@ -293,16 +284,7 @@ impl ValidatorConfig {
             match parsed {
                 Ok(v) => values.push(v),
                 Err(reason) => {
-                    problems.push(FieldProblem {
-                        column: Some(extra.column),
-                        reason,
-                        message: format!(
-                            "`{}` = \"{}\": {}",
-                            extra.name,
-                            short(&cell.to_text()),
-                            reason.describe(kehu_domain::Lang::En)
-                        ),
-                    });
+                    problems.push(bad_value(extra.column, &extra.name, cell, reason));
                     values.push(Value::Null);
                 }
             }
@@ -576,6 +558,19 @@ fn days(at: NaiveDateTime) -> i64 {
 /// A time as microseconds since 1970-01-01 00:00, as stored.
 pub(crate) fn micros(at: NaiveDateTime) -> i64 {
     at.and_utc().timestamp_micros()
+}
+
+/// The problem of a cell of `column` (feeding `name`) that does not parse.
+fn bad_value(column: usize, name: &str, cell: &Cell<'_>, reason: Reason) -> FieldProblem {
+    FieldProblem {
+        column: Some(column),
+        reason,
+        message: format!(
+            "`{name}` = \"{}\": {}",
+            short(&cell.to_text()),
+            reason.describe(kehu_domain::Lang::En)
+        ),
+    }
 }
 
 fn short(text: &str) -> String {
