@@ -126,8 +126,9 @@ pub struct ExtraColumn {
     pub name: String,
 }
 
-/// [`ATTRIBUTE_PREFIX`] and `header` in snake case: ASCII letters lowercased, letters and digits of any
-/// script kept, anything else one `_`; `attr_col<N>` for a header with none of them.
+/// [`ATTRIBUTE_PREFIX`] and `header` in snake case: ASCII letters lowercased, letters and
+/// digits of any script kept, anything else one `_`; `attr_col<N>` for a header with none of
+/// them; `_2`, `_3` … after a name already taken.
 fn extra_name(header: &str, column: usize, used: &[String]) -> String {
     let mut snake = String::new();
     let mut after_lower = false;
