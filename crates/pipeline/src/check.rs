@@ -22,6 +22,7 @@ pub fn check_files(
         kehu_version: env!("CARGO_PKG_VERSION").to_string(),
         files: Vec::new(),
         refused: Vec::new(),
+        across_files: None,
     };
     let mut imports = Vec::new();
     for file in files {
@@ -37,5 +38,6 @@ pub fn check_files(
             Err(err) => report.refused.push(RefusedFile::from(&err)),
         }
     }
+    report.across_files = crate::across_files::across_files(&imports);
     CheckRun { report, imports }
 }

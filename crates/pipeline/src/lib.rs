@@ -5,6 +5,7 @@
 //! Invariants: outputs are a function of the inputs, the options and an explicit `as_of`;
 //! nothing reads the clock except where a caller passes today's date in.
 
+mod across_files;
 mod backtest;
 mod check;
 mod cluster_names;

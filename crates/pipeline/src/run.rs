@@ -254,6 +254,7 @@ pub(crate) fn prepare(
             kehu_version: env!("CARGO_PKG_VERSION").to_string(),
             files: Vec::new(),
             refused: Vec::new(),
+            across_files: None,
         },
         imports: Vec::new(),
     };

@@ -485,3 +485,49 @@ when = "attr_member_level = 'gold'"
     );
     assert_eq!(number.iter().filter(|v| v.is_some()).count(), with.len());
 }
+
+#[test]
+fn check_compares_the_customers_of_the_files() {
+    let run = kehu_pipeline::check_files(&all_fixtures(), &ImportOptions::default(), |_| {});
+    let across = run.report.across_files.expect("three kinds of files");
+    // Counted from the fixture files with Python's csv module: 24 buyers, 27 listed (the
+    // buyers and K025–K027), 12 with feedback, all of them buyers.
+    assert_eq!(
+        (across.buyers, across.listed, across.with_feedback),
+        (24, Some(27), Some(12))
+    );
+    assert_eq!(
+        (
+            across.listed_without_transactions,
+            across.buyers_not_listed,
+            across.feedback_from_unknown
+        ),
+        (Some(3), Some(0), Some(0))
+    );
+    assert_eq!(
+        across.examples["listed_without_transactions"],
+        ["K025", "K026", "K027"]
+    );
+    // Feedback from customers numbered another way: all of it unknown.
+    let dir = tempfile::tempdir().expect("tmp");
+    let feedback = dir.path().join("survey.csv");
+    std::fs::write(
+        &feedback,
+        "customer_id,feedback_date,csat\nk001,2024-01-02,4\nk002,2024-01-03,5\n",
+    )
+    .expect("write");
+    let run = kehu_pipeline::check_files(
+        &[fixture("orders.csv"), feedback],
+        &ImportOptions::default(),
+        |_| {},
+    );
+    let across = run.report.across_files.expect("two kinds");
+    assert_eq!(
+        (across.listed, across.feedback_from_unknown),
+        (None, Some(2))
+    );
+    // A transactions file alone: nothing to compare.
+    let alone =
+        kehu_pipeline::check_files(&[fixture("orders.csv")], &ImportOptions::default(), |_| {});
+    assert!(alone.report.across_files.is_none());
+}

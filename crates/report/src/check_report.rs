@@ -11,6 +11,31 @@ pub struct CheckReport {
     pub files: Vec<FileCheck>,
     /// Files that were refused as a whole.
     pub refused: Vec<RefusedFile>,
+    /// How the files' customers meet, when files of more than one kind were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub across_files: Option<AcrossFiles>,
+}
+
+/// How the customers of the transactions, customers and feedback files meet: ids that one
+/// file has and another lacks are the first sign that two systems number customers
+/// differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AcrossFiles {
+    /// Distinct customers with transactions.
+    pub buyers: u64,
+    /// Distinct customers listed in the customers files (`None` without one).
+    pub listed: Option<u64>,
+    /// Distinct customers with feedback (`None` without a feedback file).
+    pub with_feedback: Option<u64>,
+    /// Listed customers without any transaction (potential customers).
+    pub listed_without_transactions: Option<u64>,
+    /// Buyers the customers files do not list.
+    pub buyers_not_listed: Option<u64>,
+    /// Customers with feedback found in no transactions and no customers file.
+    pub feedback_from_unknown: Option<u64>,
+    /// Up to three ids of each gap, the smallest, by the gap's field name (masked as in the
+    /// quarantine).
+    pub examples: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One file that was read.

@@ -1,6 +1,6 @@
 //! The terminal form of the `kehu check` report.
 
-use crate::check_report::{CheckReport, FileCheck, RefusedFile};
+use crate::check_report::{AcrossFiles, CheckReport, FileCheck, RefusedFile};
 use crate::numbers::{format_count, format_money};
 use crate::text_width::pad;
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
@@ -12,6 +12,9 @@ pub fn render_check(report: &CheckReport, lang: Lang) -> String {
     let mut out = String::new();
     for file in &report.files {
         render_file(&mut out, file, lang);
+    }
+    if let Some(across) = &report.across_files {
+        render_across(&mut out, across, lang);
     }
     for refused in &report.refused {
         render_refused(&mut out, refused, lang);
@@ -39,6 +42,109 @@ fn table(lang: Lang, header: [&str; 3]) -> Table {
         .set_header(header.to_vec());
     let _ = lang;
     table
+}
+
+/// How the files' customers meet; a gap is marked when it is a large share, the sign of two
+/// systems that number customers differently.
+fn render_across(out: &mut String, a: &AcrossFiles, lang: Lang) {
+    let _ = writeln!(out, "── {} ──", t(lang, "Across the files", "文件之间"));
+    let mut counts = vec![format!(
+        "{} {}",
+        format_count(a.buyers),
+        t(lang, "with transactions", "位有交易")
+    )];
+    if let Some(n) = a.listed {
+        counts.push(format!(
+            "{} {}",
+            format_count(n),
+            t(lang, "listed", "位在客户文件中")
+        ));
+    }
+    if let Some(n) = a.with_feedback {
+        counts.push(format!(
+            "{} {}",
+            format_count(n),
+            t(lang, "with feedback", "位有反馈")
+        ));
+    }
+    let _ = writeln!(
+        out,
+        "  {}{}",
+        pad(t(lang, "customers", "客户"), 10),
+        counts.join(" · ")
+    );
+    let gaps = [
+        (
+            "listed_without_transactions",
+            a.listed_without_transactions,
+            a.listed,
+            t(
+                lang,
+                "listed without a transaction (potential customers)",
+                "在客户文件中但没有交易（潜在客户）",
+            ),
+        ),
+        (
+            "buyers_not_listed",
+            a.buyers_not_listed,
+            Some(a.buyers),
+            t(
+                lang,
+                "with transactions but not in the customers files",
+                "有交易但不在客户文件中",
+            ),
+        ),
+        (
+            "feedback_from_unknown",
+            a.feedback_from_unknown,
+            a.with_feedback,
+            t(
+                lang,
+                "with feedback but in no other file",
+                "有反馈但不在其他文件中",
+            ),
+        ),
+    ];
+    for (code, gap, of, words) in gaps {
+        let (Some(gap), Some(of)) = (gap, of) else {
+            continue;
+        };
+        // More than half of a file's customers unknown to the others is no coincidence.
+        let mark = if of > 0 && gap * 2 > of { "⚠ " } else { "" };
+        let examples = a.examples.get(code).cloned().unwrap_or_default();
+        let e_g = if examples.is_empty() {
+            String::new()
+        } else {
+            match lang {
+                Lang::Zh => format!("（如 {}）", examples.join("、")),
+                Lang::En => format!(" (e.g. {})", examples.join(", ")),
+            }
+        };
+        let _ = writeln!(
+            out,
+            "  {mark}{} / {} {words}{e_g}",
+            format_count(gap),
+            format_count(of)
+        );
+    }
+    let mostly_unknown = [
+        (a.buyers_not_listed, Some(a.buyers)),
+        (a.feedback_from_unknown, a.with_feedback),
+    ]
+    .into_iter()
+    .any(|(gap, of)| matches!((gap, of), (Some(g), Some(o)) if o > 0 && g * 2 > o));
+    if mostly_unknown {
+        let _ = writeln!(
+            out,
+            "  {}",
+            t(
+                lang,
+                "what to do: check that the files use the same customer ids (a prefix, leading zeros, a phone instead of an id); name the id column with --map customer_id=<header>",
+                "建议：确认各文件使用同一套客户编号（前缀、前导零、用手机号代替编号等）；可用 --map customer_id=<表头> 指定编号列"
+            )
+        );
+    }
+    out.push('\n');
 }
 
 fn render_file(out: &mut String, f: &FileCheck, lang: Lang) {

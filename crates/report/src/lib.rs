@@ -13,7 +13,7 @@ mod run_summary;
 mod svg_chart;
 mod text_width;
 
-pub use check_report::{CheckReport, FileCheck, RefusedFile};
+pub use check_report::{AcrossFiles, CheckReport, FileCheck, RefusedFile};
 pub use check_text::{render_check, render_refused_file};
 pub use html_report::{MigrationBlock, ReportData, SchemeBlock, TrackingCurve, render_html};
 pub use numbers::{format_count, format_money};
