@@ -130,6 +130,18 @@ pub(crate) fn tree_scheme(
             ));
         }
     };
+    // A text column named as a feature is a mistake to say, not to skip in silence.
+    if let Some(text) = c
+        .features
+        .iter()
+        .find(|f| frame.has(f) && frame.numeric(f).is_none())
+    {
+        return Err(PipelineError::Input(format!(
+            "[tree] features: `{text}` is text; the tree splits on numbers. Add a custom feature \
+             that makes one, e.g. [features] {text}_n = \"CAST({text} AS DOUBLE)\" (or a 0/1 test \
+             such as \"CASE WHEN {text} = 'gold' THEN 1 ELSE 0 END\"), and name that"
+        )));
+    }
     let features: Vec<String> = features_of(frame, c)
         .into_iter()
         .filter(|f| training.numeric(f).is_some())

@@ -531,3 +531,42 @@ fn check_compares_the_customers_of_the_files() {
         kehu_pipeline::check_files(&[fixture("orders.csv")], &ImportOptions::default(), |_| {});
     assert!(alone.report.across_files.is_none());
 }
+
+#[test]
+fn a_text_column_named_as_a_tree_feature_is_an_error_that_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read_to_string(fixture("customers.csv")).expect("fixture");
+    let mut members = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let level = if i == 0 {
+            "level"
+        } else if i % 2 == 0 {
+            "gold"
+        } else {
+            "silver"
+        };
+        members.push_str(&format!("{line},{level}\n"));
+    }
+    let path = dir.path().join("members.csv");
+    std::fs::write(&path, members).expect("write");
+    let config = parse_config(
+        "[tree]\ntarget = \"value_tier\"\nfeatures = [\"orders\", \"attr_level\"]\n",
+        "kehu.toml",
+    )
+    .expect("config");
+    let err = run(
+        &request(
+            vec![fixture("orders.csv"), path],
+            &dir.path().join("run"),
+            config,
+            None,
+        ),
+        |_, _| {},
+    )
+    .expect_err("a text feature");
+    let text = err.to_string();
+    assert!(
+        text.contains("`attr_level` is text") && text.contains("CAST(attr_level AS DOUBLE)"),
+        "{text}"
+    );
+}
