@@ -103,7 +103,8 @@ pub struct ReadArgs {
     /// Rows to skip before the header (default: a title or export-date preamble is detected).
     #[arg(long)]
     pub skip_rows: Option<usize>,
-    /// Spreadsheet sheet to read (required when a workbook has several visible sheets).
+    /// Spreadsheet sheet to read (required when a workbook has several visible sheets);
+    /// `all` reads every visible sheet, one input each (a workbook with a year per sheet).
     #[arg(long)]
     pub sheet: Option<String>,
     /// Map a field to a column explicitly, e.g. --map customer_id=会员卡号 (repeatable).

@@ -29,17 +29,18 @@ pub fn run(args: &InitArgs, lang: Lang) -> anyhow::Result<Outcome> {
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
-    let sources: Vec<InitSource> = args
-        .files
+    // One source per import: a workbook read with --sheet all gives one per sheet.
+    let sources: Vec<InitSource> = check
+        .imports
         .iter()
-        .zip(&check.imports)
-        .map(|(path, import)| {
+        .map(|import| {
             let r = &import.report;
-            let relative = pathdiff(path, &base);
+            let relative = pathdiff(std::path::Path::new(&r.file), &base);
             InitSource {
                 source: SourceConfig {
                     path: relative,
                     map: r.mapping.clone(),
+                    sheet: options.sheet.as_ref().and(r.sheet.clone()),
                     ..SourceConfig::default()
                 },
                 kind: r.kind.name().to_string(),

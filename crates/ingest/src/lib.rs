@@ -51,4 +51,4 @@ pub use mapping::{ExtraColumn, MatchHow};
 pub use options::{DuplicatePolicy, EscapeStyle, ImportOptions, TableKind, UtcOffset};
 pub use parquet_reader::{ParquetInfo, read_parquet};
 pub use profile::{DateRange, Returns, TableProfile, profile};
-pub use xlsx::{XlsxInfo, XlsxLimits, read_xlsx};
+pub use xlsx::{ALL_SHEETS, XlsxInfo, XlsxLimits, read_xlsx, workbook_sheets};

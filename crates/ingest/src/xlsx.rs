@@ -73,6 +73,24 @@ const HEADER_SCAN_ROWS: usize = 20;
 /// Excel's last row; a row attribute beyond it is a hostile or broken file.
 const EXCEL_MAX_ROWS: u32 = 1_048_576;
 
+/// The value of `--sheet` that reads every visible worksheet, one import each (a workbook
+/// that keeps a year per sheet); a sheet really named so is that sheet.
+pub const ALL_SHEETS: &str = "all";
+
+/// The worksheets of an XLSX workbook in workbook order, with whether each is visible.
+pub fn workbook_sheets(path: &Path) -> Result<Vec<(String, bool)>, ImportError> {
+    check_container(path, &XlsxLimits::default())?;
+    let file = File::open(path).map_err(|e| unreadable(path, &e))?;
+    let workbook: Xlsx<BufReader<File>> =
+        Xlsx::new(BufReader::new(file)).map_err(|e| workbook_error(path, &e))?;
+    Ok(workbook
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
+        .collect())
+}
+
 /// Reads one worksheet of an XLSX workbook.
 ///
 /// `sheet` names the sheet; without it the workbook must have exactly one visible worksheet
@@ -396,7 +414,10 @@ fn choose_sheet(
                     .join(", ")
             ),
         )
-        .hint("--sheet NAME", "用 --sheet 名称 选择工作表")),
+        .hint(
+            "--sheet NAME, or --sheet all to read every visible sheet",
+            "用 --sheet 名称 选择工作表，或用 --sheet all 读取所有可见工作表",
+        )),
     }
 }
 
@@ -949,7 +970,10 @@ mod tests {
             "{}",
             err.message
         );
-        assert_eq!(err.hint.as_deref(), Some("--sheet NAME"));
+        assert_eq!(
+            err.hint.as_deref(),
+            Some("--sheet NAME, or --sheet all to read every visible sheet")
+        );
         let err = read(&path, Some("三月"), &XlsxLimits::default()).expect_err("refused");
         assert_eq!(err.reason, Reason::SheetNotFound);
         assert!(err.message.contains("`x` (hidden)"), "{}", err.message);

@@ -1,6 +1,6 @@
-use kehu_ingest::{Import, ImportOptions, import_file, profile};
+use kehu_ingest::{ALL_SHEETS, Import, ImportOptions, import_file, profile, workbook_sheets};
 use kehu_report::{CheckReport, FileCheck, RefusedFile};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The result of checking files: the report, and the imports of the files that were read.
 #[derive(Debug)]
@@ -27,17 +27,52 @@ pub fn check_files(
     let mut imports = Vec::new();
     for file in files {
         on_file(file);
-        match import_file(file, options) {
-            Ok(import) => {
-                report.files.push(FileCheck {
-                    import: import.report.clone(),
-                    profile: profile(&import),
-                });
-                imports.push(import);
+        for options in per_sheet(file, options) {
+            match import_file(file, &options) {
+                Ok(import) => {
+                    report.files.push(FileCheck {
+                        import: import.report.clone(),
+                        profile: profile(&import),
+                    });
+                    imports.push(import);
+                }
+                Err(err) => report.refused.push(RefusedFile::from(&err)),
             }
-            Err(err) => report.refused.push(RefusedFile::from(&err)),
         }
     }
     report.across_files = crate::across_files::across_files(&imports);
     CheckRun { report, imports }
+}
+
+/// The options of each import of `file`: one per visible sheet with `--sheet all` (unless a
+/// sheet is named `all`), else `options` as they are. A file that is no workbook, or one
+/// without a visible sheet, is imported once, and says why when it cannot be.
+fn per_sheet(file: &Path, options: &ImportOptions) -> Vec<ImportOptions> {
+    if options.sheet.as_deref() != Some(ALL_SHEETS) {
+        return vec![options.clone()];
+    }
+    let Ok(sheets) = workbook_sheets(file) else {
+        return vec![ImportOptions {
+            sheet: None,
+            ..options.clone()
+        }];
+    };
+    if sheets.iter().any(|(name, _)| name == ALL_SHEETS) {
+        return vec![options.clone()];
+    }
+    let visible: Vec<ImportOptions> = sheets
+        .into_iter()
+        .filter(|(_, visible)| *visible)
+        .map(|(name, _)| ImportOptions {
+            sheet: Some(name),
+            ..options.clone()
+        })
+        .collect();
+    if visible.is_empty() {
+        return vec![ImportOptions {
+            sheet: None,
+            ..options.clone()
+        }];
+    }
+    visible
 }

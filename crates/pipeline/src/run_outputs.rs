@@ -25,6 +25,9 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PipelineError> {
 #[derive(Debug, Serialize)]
 struct InputRecord<'a> {
     file: &'a str,
+    /// The worksheet read, for a workbook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sheet: Option<&'a str>,
     sha256: &'a str,
     bytes: u64,
     format: &'a str,
@@ -254,6 +257,7 @@ pub fn write_run(
             .iter()
             .map(|i| InputRecord {
                 file: &i.report.file,
+                sheet: i.report.sheet.as_deref(),
                 sha256: &i.report.sha256,
                 bytes: i.report.bytes,
                 format: i.report.format,

@@ -47,7 +47,7 @@ impl WorkbookParts {
             .map(|import| {
                 let r = &import.report;
                 InputQuality {
-                    file: r.file.clone(),
+                    file: with_sheet(&r.file, r.sheet.as_deref()),
                     kind: r.kind.name().to_string(),
                     format: r.format.to_string(),
                     encoding: r.encoding.clone(),
@@ -117,7 +117,7 @@ impl WorkbookParts {
                 // In the run's order (the reasons' declaration order), not the codes'.
                 reasons.sort_by_key(|(code, _, _)| (Reason::from_code(code), code.clone()));
                 InputQuality {
-                    file: text(&input["file"]),
+                    file: with_sheet(&text(&input["file"]), input["sheet"].as_str()),
                     kind: text(&input["kind"]),
                     format: text(&input["format"]),
                     encoding: text(&input["encoding"]),
@@ -132,6 +132,14 @@ impl WorkbookParts {
             playbook,
             inputs,
         })
+    }
+}
+
+/// A file as the data-quality sheet names it: with its worksheet, for a workbook.
+fn with_sheet(file: &str, sheet: Option<&str>) -> String {
+    match sheet {
+        Some(sheet) => format!("{file} [{sheet}]"),
+        None => file.to_string(),
     }
 }
 

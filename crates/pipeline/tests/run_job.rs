@@ -570,3 +570,59 @@ fn a_text_column_named_as_a_tree_feature_is_an_error_that_says_what_to_do() {
         "{text}"
     );
 }
+
+#[test]
+fn sheet_all_reads_every_visible_sheet_of_a_workbook() {
+    use rust_xlsxwriter::Workbook;
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("orders.xlsx");
+    let mut book = Workbook::new();
+    let header = ["customer_id", "order_id", "order_date", "amount"];
+    for (s, name) in ["2023", "2024", "notes"].iter().enumerate() {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name).expect("name");
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).expect("header");
+        }
+        for r in 1..=3u32 {
+            let row = [
+                format!("C{r}"),
+                format!("O{s}{r}"),
+                format!("{name}-0{r}-01"),
+                format!("{r}0.5"),
+            ];
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r, c as u16, v).expect("cell");
+            }
+        }
+        if *name == "notes" {
+            sheet.set_hidden(true);
+        }
+    }
+    book.save(&path).expect("save");
+    let chosen = |sheet: Option<&str>| {
+        let options = ImportOptions {
+            sheet: sheet.map(String::from),
+            ..ImportOptions::default()
+        };
+        kehu_pipeline::check_files(std::slice::from_ref(&path), &options, |_| {}).report
+    };
+    let refused = chosen(None);
+    assert_eq!(refused.refused.len(), 1);
+    assert!(
+        refused.refused[0]
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("--sheet all")),
+        "{:?}",
+        refused.refused
+    );
+    // The two visible sheets, one import each; the hidden one is not read.
+    let all = chosen(Some("all"));
+    let sheets: Vec<(Option<&str>, u64)> = all
+        .files
+        .iter()
+        .map(|f| (f.import.sheet.as_deref(), f.import.accepted))
+        .collect();
+    assert_eq!(sheets, [(Some("2023"), 3), (Some("2024"), 3)]);
+}
