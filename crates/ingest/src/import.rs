@@ -250,7 +250,18 @@ fn import_bytes(path: &Path, raw: &[u8], options: &ImportOptions) -> Result<Impo
         report.warnings.insert(Reason::HeaderOnly, 1);
     }
     let schema = crate::canonical_schema::table_schema(mapping);
-    let batches = merged.batches;
+    // A customers file's attributes that are all numbers become numbers.
+    let first_extra = schema.fields().len() - mapping.extras.len();
+    let (schema, batches) =
+        crate::attribute_types::type_attributes(schema, merged.batches, first_extra).map_err(
+            |e| {
+                ImportError::new(
+                    path,
+                    Reason::Unreadable,
+                    format!("internal error while typing the attributes: {e}"),
+                )
+            },
+        )?;
     Ok(Import {
         report,
         schema,

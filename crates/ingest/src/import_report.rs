@@ -49,7 +49,7 @@ pub struct ImportReport {
     pub order_id_derived: bool,
     /// Source columns that feed no field (ignored).
     pub unmapped_columns: Vec<String>,
-    /// A customers file's other columns, kept as text attributes (`attr_…`).
+    /// A customers file's other columns, kept as attributes (`attr_…`).
     pub extra_columns: Vec<ExtraColumn>,
     /// Data rows seen (blank ones included; header and preamble not).
     pub rows_seen: u64,

@@ -11,6 +11,7 @@
 //! - money is exact ([`kehu_domain::Money`]) from the file to the totals;
 //! - results do not depend on the number of threads.
 
+mod attribute_types;
 mod canonical_schema;
 mod chunk_builder;
 mod csv_block;

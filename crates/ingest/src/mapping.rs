@@ -108,11 +108,12 @@ pub struct ColumnMapping {
     pub amount_derived: bool,
     /// Source columns no field uses, by name (a customers file keeps them as `extras`).
     pub unmapped: Vec<String>,
-    /// A customers file's other columns, kept as text attributes (`attr_…`), in file order.
+    /// A customers file's other columns, kept as attributes (`attr_…`), in file order.
     pub extras: Vec<ExtraColumn>,
 }
 
-/// A column of a customers file that no field names, kept as a text attribute: marital
+/// A column of a customers file that no field names, kept as an attribute (text, or numbers
+/// when every value is a plain number): marital
 /// status, a campaign's response, a contract type — what rules, custom features and the
 /// decision tree may use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,12 +1,29 @@
-//! Customers files as shops and CRMs export them: columns no field names are kept as text
-//! attributes (`attr_…`) whatever the format, and birthdays are not "before the business
-//! started".
+//! Customers files as shops and CRMs export them: columns no field names are kept as
+//! attributes (`attr_…`) whatever the format, numbers where every value is one, and birthdays
+//! are not "before the business started".
 
 use arrow::array::{Array, AsArray, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use kehu_domain::Reason;
 use kehu_ingest::{Import, ImportOptions, TableKind, import_file};
 use std::sync::Arc;
+
+fn numbers(import: &Import, column: &str) -> Vec<Option<f64>> {
+    import
+        .batches
+        .iter()
+        .flat_map(|b| {
+            let c = b
+                .column_by_name(column)
+                .expect("column")
+                .as_primitive::<arrow::datatypes::Float64Type>()
+                .clone();
+            (0..c.len())
+                .map(|i| (!c.is_null(i)).then(|| c.value(i)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
 
 fn texts(import: &Import, column: &str) -> Vec<Option<String>> {
     import
@@ -51,14 +68,17 @@ fn a_member_list_keeps_its_other_columns_and_its_birthdays() {
         texts(&import, "attr_会员等级"),
         [Some("金卡".to_string()), None, Some("银卡".to_string())]
     );
-    assert_eq!(texts(&import, "attr_积分")[0].as_deref(), Some("1200"));
+    assert_eq!(
+        numbers(&import, "attr_积分"),
+        [Some(1200.0), Some(80.0), None]
+    );
     // Born in 1975 and 1988: before the default earliest plausible date (1990), not flagged;
     // born in 2999: in the future, flagged.
     assert_eq!(r.warnings.get(&Reason::OutOfRangeDate), Some(&1));
 }
 
 #[test]
-fn a_parquet_customers_file_keeps_typed_columns_as_text() {
+fn a_parquet_customers_file_keeps_its_other_columns() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("crm.parquet");
     let schema = Arc::new(Schema::new(vec![
@@ -86,8 +106,8 @@ fn a_parquet_customers_file_keeps_typed_columns_as_text() {
         [Some("gold".to_string()), None]
     );
     assert_eq!(
-        texts(&import, "attr_store_visits"),
-        [Some("3".to_string()), Some("12".to_string())]
+        numbers(&import, "attr_store_visits"),
+        [Some(3.0), Some(12.0)]
     );
     assert_eq!(import.schema, import.batches[0].schema());
 }

@@ -17,7 +17,8 @@ use crate::schemes::{SchemeOutcome, done_labellings, rfm_score_columns, run_rule
 use crate::segments::{SegmentRow, segment_rows};
 use crate::tree_rules::{TreeInputs, TreeReport, tree_scheme};
 use arrow::array::{RecordBatch, new_null_array};
-use arrow::datatypes::{FieldRef, Schema, SchemaRef};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, FieldRef, Schema, SchemaRef};
 use chrono::NaiveDate;
 use kehu_domain::{Labelling, Lang};
 use kehu_features::{
@@ -198,11 +199,16 @@ fn tables_of(
     // Files of one kind share the canonical columns; a customers file may add attributes
     // of its own. The table has every file's, in order of first appearance, null where a
     // file has none.
+    // An attribute that is numbers in one file and text in another is text.
     let mut fields: Vec<FieldRef> = first.schema.fields().iter().cloned().collect();
     for import in &of_kind[1..] {
         for field in import.schema.fields() {
-            if !fields.iter().any(|f| f.name() == field.name()) {
-                fields.push(field.clone());
+            match fields.iter().position(|f| f.name() == field.name()) {
+                None => fields.push(field.clone()),
+                Some(k) if fields[k].data_type() != field.data_type() => {
+                    fields[k] = Arc::new(Field::new(field.name(), DataType::Utf8, true));
+                }
+                Some(_) => {}
             }
         }
     }
@@ -212,13 +218,13 @@ fn tables_of(
         let columns = schema
             .fields()
             .iter()
-            .map(|f| {
-                batch
-                    .column_by_name(f.name())
-                    .cloned()
-                    .unwrap_or_else(|| new_null_array(f.data_type(), batch.num_rows()))
+            .map(|f| match batch.column_by_name(f.name()) {
+                Some(c) if c.data_type() == f.data_type() => Ok(c.clone()),
+                Some(c) => cast(c, f.data_type()),
+                None => Ok(new_null_array(f.data_type(), batch.num_rows())),
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| PipelineError::Input(format!("the {} files: {e}", kind.name())))?;
         batches.push(
             RecordBatch::try_new(schema.clone(), columns)
                 .map_err(|e| PipelineError::Input(format!("the {} files: {e}", kind.name())))?,

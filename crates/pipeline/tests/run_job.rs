@@ -626,3 +626,47 @@ fn sheet_all_reads_every_visible_sheet_of_a_workbook() {
         .collect();
     assert_eq!(sheets, [(Some("2023"), 3), (Some("2024"), 3)]);
 }
+
+#[test]
+fn an_attribute_of_numbers_in_one_file_and_text_in_another_is_text() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read_to_string(fixture("customers.csv")).expect("fixture");
+    let lines: Vec<&str> = text.lines().collect();
+    let (header, rows) = (lines[0], &lines[1..]);
+    let (a_rows, b_rows) = rows.split_at(rows.len() / 2);
+    let with = |rows: &[&str], score: &dyn Fn(usize) -> String| {
+        let mut out = format!("{header},Score\n");
+        for (i, row) in rows.iter().enumerate() {
+            out.push_str(&format!("{row},{}\n", score(i)));
+        }
+        out
+    };
+    let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+    std::fs::write(&a, with(a_rows, &|i| format!("{}", i + 1))).expect("write");
+    std::fs::write(&b, with(b_rows, &|_| "high".to_string())).expect("write");
+    // Alone, the first file's score is numbers.
+    let alone = kehu_ingest::import_file(&a, &ImportOptions::default()).expect("imports");
+    let field = alone.schema.field_with_name("attr_score").expect("attr");
+    assert_eq!(field.data_type(), &arrow::datatypes::DataType::Float64);
+    let out = dir.path().join("run");
+    run(
+        &request(
+            vec![fixture("orders.csv"), a, b],
+            &out,
+            Config::default(),
+            None,
+        ),
+        |_, _| {},
+    )
+    .expect("run");
+    let snapshot = kehu_pipeline::Snapshot::read(&out).expect("snapshot");
+    let scores = snapshot.frame.text("attr_score").expect("column");
+    assert_eq!(
+        scores
+            .iter()
+            .filter(|s| s.as_deref() == Some("high"))
+            .count(),
+        b_rows.len()
+    );
+    assert!(scores.iter().flatten().any(|s| s.starts_with('1')));
+}

@@ -298,8 +298,8 @@ pub fn render_init(sources: &[InitSource]) -> String {
         out.push_str(&text);
         if !s.attributes.is_empty() {
             out.push_str(
-                "# Its other columns are kept as text attributes, for rules and custom features\n\
-                 # (e.g. when = \"attr_x = 'gold'\", or CAST(attr_x AS INT) for a number):\n#",
+                "# Its other columns are kept as attributes for rules and custom features, numbers\n\
+                 # where every value is one (e.g. when = \"attr_x = 'gold' AND attr_y > 2\"):\n#",
             );
             let mut width = 1;
             for (k, (name, header)) in s.attributes.iter().enumerate() {
@@ -389,7 +389,7 @@ mod tests {
         expected.sources.push(source);
         expected.sources.push(members);
         // Every attribute is named, in comment lines of at most 92 characters.
-        assert!(text.contains("custom features\n# (e.g."), "{text}");
+        assert!(text.contains("numbers\n# where every value"), "{text}");
         assert!(
             text.contains("attr_level_0 (Level 0),") && text.contains("attr_level_11 (Level 11)\n")
         );
