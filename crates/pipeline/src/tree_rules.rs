@@ -138,8 +138,8 @@ pub(crate) fn tree_scheme(
     {
         return Err(PipelineError::Input(format!(
             "[tree] features: `{text}` is text; the tree splits on numbers. Add a custom feature \
-             that makes one, e.g. [features] {text}_n = \"CAST({text} AS DOUBLE)\" (or a 0/1 test \
-             such as \"CASE WHEN {text} = 'gold' THEN 1 ELSE 0 END\"), and name that"
+             that makes one, e.g. [features] {text}_is_x = \"CASE WHEN {text} = 'x' THEN 1 ELSE 0 \
+             END\" (one per value that matters), and name that"
         )));
     }
     let features: Vec<String> = features_of(frame, c)
