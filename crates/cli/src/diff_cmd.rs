@@ -22,11 +22,11 @@ pub fn run(args: &DiffArgs, lang: Lang) -> anyhow::Result<Outcome> {
     } else {
         args.alerts.clone()
     };
-    let report = match settle(
+    let (report, later) = match settle(
         compare_runs(&args.from, &args.to, &alerts, &out, lang),
         lang,
     )? {
-        Ok(report) => report,
+        Ok(compared) => compared,
         Err(outcome) => return Ok(outcome),
     };
     write!(
@@ -37,33 +37,28 @@ pub fn run(args: &DiffArgs, lang: Lang) -> anyhow::Result<Outcome> {
     if args.out.is_none() {
         // The later run's report gains the migration section, and its workbook (when it
         // wrote one) the migration sheets.
-        rewrite_report(&args.to, lang)?;
-        kehu_pipeline::add_migration_to_workbook(&args.to, &report, lang)?;
+        std::fs::write(
+            later.dir.join("report.html"),
+            kehu_pipeline::report_of_run(&later, lang),
+        )?;
+        kehu_pipeline::add_migration_to_workbook(&later, &report, lang)?;
     }
     Ok(Outcome::Success)
 }
 
-/// Writes `dir/report.html` again from the run directory (with its migration, if any).
-fn rewrite_report(dir: &Path, lang: Lang) -> anyhow::Result<()> {
-    let snapshot = Snapshot::read(dir)?;
-    std::fs::write(
-        dir.join("report.html"),
-        kehu_pipeline::report_of_run(&snapshot, lang),
-    )?;
-    Ok(())
-}
-
-/// Reads both snapshots, diffs them and writes the tables into `out`.
+/// Reads both snapshots, diffs them and writes the tables into `out`; returns the diff and
+/// the later snapshot.
 fn compare_runs(
     from: &Path,
     to: &Path,
     alerts: &[String],
     out: &Path,
     lang: Lang,
-) -> Result<DiffReport, kehu_pipeline::PipelineError> {
-    let report = diff(&Snapshot::read(from)?, &Snapshot::read(to)?, alerts)?;
+) -> Result<(DiffReport, Snapshot), kehu_pipeline::PipelineError> {
+    let later = Snapshot::read(to)?;
+    let report = diff(&Snapshot::read(from)?, &later, alerts)?;
     write_diff(&report, out, lang)?;
-    Ok(report)
+    Ok((report, later))
 }
 
 /// The summary per scheme, one scheme's matrix, and the first alerts.

@@ -8,38 +8,34 @@ use kehu_domain::Reason;
 use kehu_ingest::{Import, ImportOptions, TableKind, import_file};
 use std::sync::Arc;
 
-fn numbers(import: &Import, column: &str) -> Vec<Option<f64>> {
+/// Column `column` of every batch, each value read by `value` (which also checks the type).
+fn cells<T>(
+    import: &Import,
+    column: &str,
+    value: impl Fn(&dyn Array, usize) -> T,
+) -> Vec<Option<T>> {
     import
         .batches
         .iter()
         .flat_map(|b| {
-            let c = b
-                .column_by_name(column)
-                .expect("column")
-                .as_primitive::<arrow::datatypes::Float64Type>()
-                .clone();
+            let c = b.column_by_name(column).expect("column");
             (0..c.len())
-                .map(|i| (!c.is_null(i)).then(|| c.value(i)))
+                .map(|i| (!c.is_null(i)).then(|| value(c.as_ref(), i)))
                 .collect::<Vec<_>>()
         })
         .collect()
 }
 
+fn numbers(import: &Import, column: &str) -> Vec<Option<f64>> {
+    cells(import, column, |c, i| {
+        c.as_primitive::<arrow::datatypes::Float64Type>().value(i)
+    })
+}
+
 fn texts(import: &Import, column: &str) -> Vec<Option<String>> {
-    import
-        .batches
-        .iter()
-        .flat_map(|b| {
-            let c = b
-                .column_by_name(column)
-                .expect("column")
-                .as_string::<i32>()
-                .clone();
-            (0..c.len())
-                .map(|i| (!c.is_null(i)).then(|| c.value(i).to_string()))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    cells(import, column, |c, i| {
+        c.as_string::<i32>().value(i).to_string()
+    })
 }
 
 #[test]

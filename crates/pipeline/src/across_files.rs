@@ -35,12 +35,15 @@ fn customers_of(imports: &[Import], kind: TableKind) -> Option<Ids<'_>> {
 
 /// The comparison, when the imports hold transactions and customers or feedback.
 pub(crate) fn across_files(imports: &[Import]) -> Option<AcrossFiles> {
-    let listed = customers_of(imports, TableKind::Customers);
-    let with_feedback = customers_of(imports, TableKind::Feedback);
-    if listed.is_none() && with_feedback.is_none() {
+    // Decided by the kinds alone: `kehu run` checks its files one at a time, and a lone file
+    // must not pay for a set of its ids.
+    let has = |kind| imports.iter().any(|i| i.report.kind == kind);
+    if !has(TableKind::Transactions) || !(has(TableKind::Customers) || has(TableKind::Feedback)) {
         return None;
     }
     let buyers = customers_of(imports, TableKind::Transactions)?;
+    let listed = customers_of(imports, TableKind::Customers);
+    let with_feedback = customers_of(imports, TableKind::Feedback);
     let mut examples = std::collections::BTreeMap::new();
     // The examples are the smallest ids of each gap, so that the report is the same every time.
     let mut gap = |code: &str, mut ids: Vec<&str>| -> u64 {

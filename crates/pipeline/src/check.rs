@@ -51,28 +51,19 @@ fn per_sheet(file: &Path, options: &ImportOptions) -> Vec<ImportOptions> {
     if options.sheet.as_deref() != Some(ALL_SHEETS) {
         return vec![options.clone()];
     }
-    let Ok(sheets) = workbook_sheets(file) else {
-        return vec![ImportOptions {
-            sheet: None,
-            ..options.clone()
-        }];
-    };
+    let sheets = workbook_sheets(file).unwrap_or_default();
     if sheets.iter().any(|(name, _)| name == ALL_SHEETS) {
         return vec![options.clone()];
     }
-    let visible: Vec<ImportOptions> = sheets
-        .into_iter()
-        .filter(|(_, visible)| *visible)
-        .map(|(name, _)| ImportOptions {
-            sheet: Some(name),
+    let visible = sheets.into_iter().filter(|(_, visible)| *visible);
+    let mut each: Vec<Option<String>> = visible.map(|(name, _)| Some(name)).collect();
+    if each.is_empty() {
+        each.push(None);
+    }
+    each.into_iter()
+        .map(|sheet| ImportOptions {
+            sheet,
             ..options.clone()
         })
-        .collect();
-    if visible.is_empty() {
-        return vec![ImportOptions {
-            sheet: None,
-            ..options.clone()
-        }];
-    }
-    visible
+        .collect()
 }

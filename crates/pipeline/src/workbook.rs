@@ -181,19 +181,25 @@ pub fn write_customers_workbook(
     Ok(path)
 }
 
-/// Writes `customers.xlsx` of the finished run in `dir` again with `migration`'s sheets
+/// Writes `customers.xlsx` of the finished run `snapshot` again with `migration`'s sheets
 /// (`kehu diff` into the later run), when the run wrote one; returns its path then.
 pub fn add_migration_to_workbook(
-    dir: &Path,
+    snapshot: &Snapshot,
     migration: &DiffReport,
     lang: Lang,
 ) -> Result<Option<PathBuf>, PipelineError> {
-    if !dir.join("customers.xlsx").exists() {
+    if !snapshot.dir.join("customers.xlsx").exists() {
         return Ok(None);
     }
-    let snapshot = Snapshot::read(dir)?;
-    let parts = WorkbookParts::of_snapshot(&snapshot, lang)?;
-    write_customers_workbook(dir, snapshot.frame.batch(), &parts, lang, Some(migration)).map(Some)
+    let parts = WorkbookParts::of_snapshot(snapshot, lang)?;
+    write_customers_workbook(
+        &snapshot.dir,
+        snapshot.frame.batch(),
+        &parts,
+        lang,
+        Some(migration),
+    )
+    .map(Some)
 }
 
 /// Segment rows as a sheet: every scheme's rows with a `scheme` column, or (`one_scheme`) a

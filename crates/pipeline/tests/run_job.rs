@@ -44,6 +44,31 @@ fn run_into(files: Vec<PathBuf>, out: &Path, as_of: Option<NaiveDate>) -> RunRes
     run(&request(files, out, Config::default(), as_of), |_, _| {}).expect("run succeeds")
 }
 
+/// The fixture's customers split in two halves of data rows.
+fn customer_halves() -> (String, Vec<String>, Vec<String>) {
+    let text = std::fs::read_to_string(fixture("customers.csv")).expect("fixture");
+    let mut lines = text.lines().map(String::from);
+    let header = lines.next().expect("header");
+    let rows: Vec<String> = lines.collect();
+    let (a, b) = rows.split_at(rows.len() / 2);
+    (header, a.to_vec(), b.to_vec())
+}
+
+/// A customers CSV of `rows` under `header`, with `columns` (comma-separated headers) added
+/// and row `i` holding `values(i)` there.
+fn with_columns(
+    header: &str,
+    rows: &[String],
+    columns: &str,
+    values: impl Fn(usize) -> String,
+) -> String {
+    let mut out = format!("{header},{columns}\n");
+    for (i, row) in rows.iter().enumerate() {
+        out.push_str(&format!("{row},{}\n", values(i)));
+    }
+    out
+}
+
 fn bytes(dir: &Path, file: &str) -> Vec<u8> {
     std::fs::read(dir.join(file)).expect("output exists")
 }
@@ -424,17 +449,18 @@ fn a_customers_files_other_columns_are_attributes_that_rules_can_use() {
     let dir = tempfile::tempdir().expect("tmp");
     // The fixture's customers in two files: the first with two columns no field names, the
     // second without them.
-    let text = std::fs::read_to_string(fixture("customers.csv")).expect("fixture");
-    let lines: Vec<&str> = text.lines().collect();
-    let (header, rows) = (lines[0], &lines[1..]);
-    let (with, without) = rows.split_at(rows.len() / 2);
-    let mut first = format!("{header},Member Level,会员等级\n");
-    let mut gold = 0;
-    for (i, row) in with.iter().enumerate() {
-        let level = if i % 3 == 0 { "gold" } else { "silver" };
-        gold += usize::from(level == "gold");
-        first.push_str(&format!("{row},{level},{}\n", i + 1));
-    }
+    let (header, with, without) = customer_halves();
+    let level = |i: usize| {
+        if i.is_multiple_of(3) {
+            "gold"
+        } else {
+            "silver"
+        }
+    };
+    let gold = (0..with.len()).filter(|&i| level(i) == "gold").count();
+    let first = with_columns(&header, &with, "Member Level,会员等级", |i| {
+        format!("{},{}", level(i), i + 1)
+    });
     let second = format!("{header}\n{}\n", without.join("\n"));
     let (a, b) = (dir.path().join("members.csv"), dir.path().join("more.csv"));
     std::fs::write(&a, first).expect("write");
@@ -535,18 +561,16 @@ fn check_compares_the_customers_of_the_files() {
 #[test]
 fn a_text_column_named_as_a_tree_feature_is_an_error_that_says_what_to_do() {
     let dir = tempfile::tempdir().expect("tmp");
-    let text = std::fs::read_to_string(fixture("customers.csv")).expect("fixture");
-    let mut members = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let level = if i == 0 {
-            "level"
-        } else if i % 2 == 0 {
-            "gold"
-        } else {
+    let (header, a, b) = customer_halves();
+    let rows = [a, b].concat();
+    let members = with_columns(&header, &rows, "level", |i| {
+        if i.is_multiple_of(2) {
             "silver"
-        };
-        members.push_str(&format!("{line},{level}\n"));
-    }
+        } else {
+            "gold"
+        }
+        .to_string()
+    });
     let path = dir.path().join("members.csv");
     std::fs::write(&path, members).expect("write");
     let config = parse_config(
@@ -630,20 +654,12 @@ fn sheet_all_reads_every_visible_sheet_of_a_workbook() {
 #[test]
 fn an_attribute_of_numbers_in_one_file_and_text_in_another_is_text() {
     let dir = tempfile::tempdir().expect("tmp");
-    let text = std::fs::read_to_string(fixture("customers.csv")).expect("fixture");
-    let lines: Vec<&str> = text.lines().collect();
-    let (header, rows) = (lines[0], &lines[1..]);
-    let (a_rows, b_rows) = rows.split_at(rows.len() / 2);
-    let with = |rows: &[&str], score: &dyn Fn(usize) -> String| {
-        let mut out = format!("{header},Score\n");
-        for (i, row) in rows.iter().enumerate() {
-            out.push_str(&format!("{row},{}\n", score(i)));
-        }
-        out
-    };
+    let (header, a_rows, b_rows) = customer_halves();
     let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
-    std::fs::write(&a, with(a_rows, &|i| format!("{}", i + 1))).expect("write");
-    std::fs::write(&b, with(b_rows, &|_| "high".to_string())).expect("write");
+    let numbers = with_columns(&header, &a_rows, "Score", |i| format!("{}", i + 1));
+    std::fs::write(&a, numbers).expect("write");
+    let words = with_columns(&header, &b_rows, "Score", |_| "high".to_string());
+    std::fs::write(&b, words).expect("write");
     // Alone, the first file's score is numbers.
     let alone = kehu_ingest::import_file(&a, &ImportOptions::default()).expect("imports");
     let field = alone.schema.field_with_name("attr_score").expect("attr");
